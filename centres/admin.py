@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Centre, Region, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "model_year"]
+    list_filter = ["level", "model_year"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+    list_select_related = ["parent"]
+    show_full_result_count = False
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "level", "phone"]
+    list_filter = ["level"]
+    search_fields = ["name", "region__code", "region__name"]
+    raw_id_fields = ["region"]
+    list_select_related = ["region"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # The level follows the region; only a new centre chooses its region.
+        return ["level"] if obj is None else ["region", "level"]
+
+    def save_model(self, request, obj, form, change):
+        obj.level = obj.region.level
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    list_display = ["username", "get_full_name", "role", "region", "is_active", "last_login"]
+    list_filter = ["role", "region__level", "is_active", "is_superuser"]
+    search_fields = ["username", "first_name", "last_name", "region__code", "region__name"]
+    raw_id_fields = ["region"]
+    list_select_related = ["region"]
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        (_("Jurisdiction"), {"fields": ("role", "region")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("Jurisdiction"), {"fields": ("role", "region")}),
+    )

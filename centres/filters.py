@@ -1,0 +1,72 @@
+"""django-filter sets for regions and centres, and the region-code filter others reuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from centres import codes
+from centres.models import Centre, Level, Region, within_q
+
+
+class RegionCodeField(forms.CharField):
+    """A 6-, 9- or 12-digit region code, cleaned to 12 digits."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value:
+            return ""
+        try:
+            return codes.normalize_code(value)
+        except codes.InvalidCode as exc:
+            raise ValidationError(str(exc), code="invalid_code") from exc
+
+
+class RegionCodeFilter(django_filters.CharFilter):
+    field_class = RegionCodeField
+
+
+class SubtreeFilter(RegionCodeFilter):
+    """Rows whose region code field lies in the subtree of the given code."""
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(within_q(value, self.field_name))
+
+
+class RegionFilter(django_filters.FilterSet):
+    parent = RegionCodeFilter(field_name="parent_id", label=_("parent region code"))
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("level"))
+    search = django_filters.CharFilter(method="filter_search", label=_("name or code"))
+
+    class Meta:
+        model = Region
+        fields = ["parent", "level", "search"]
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if value.isdigit():
+            return qs.filter(code__startswith=value)
+        return qs.filter(name__icontains=value)
+
+
+class CentreFilter(django_filters.FilterSet):
+    region = SubtreeFilter(field_name="region_id", label=_("region code (whole subtree)"))
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("level"))
+    search = django_filters.CharFilter(method="filter_search", label=_("name or code"))
+
+    class Meta:
+        model = Centre
+        fields = ["region", "level", "search"]
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if value.isdigit():
+            return qs.filter(region_id__startswith=value)
+        return qs.filter(Q(name__icontains=value) | Q(region__name__icontains=value))

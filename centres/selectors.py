@@ -1,0 +1,113 @@
+"""Reads that users see: always through the user's jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from centres import codes
+from centres.models import Centre, Level, Region
+
+
+def region_get_for_user(*, user: Any, code: str) -> Region:
+    """The region, if it lies in the user's jurisdiction; 404 otherwise.
+
+    Missing, malformed and forbidden codes answer alike.
+    """
+    try:
+        normalized = codes.normalize_code(code)
+    except codes.InvalidCode as exc:
+        raise Http404 from exc
+    region = Region.objects.visible_to(user).filter(code=normalized).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def centre_get_for_user(*, user: Any, code: str) -> Centre:
+    """The centre of a region in the user's jurisdiction; 404 otherwise."""
+    region = region_get_for_user(user=user, code=code)
+    centre = Centre.objects.filter(region=region).select_related("region").first()
+    if centre is None:
+        raise Http404
+    return centre
+
+
+def user_root_region(user: Any) -> Region | None:
+    """The top of what the user sees: their jurisdiction, or None for the nation."""
+    if user.region_id is None:
+        return None
+    return Region.objects.get(code=user.region_id)
+
+
+def region_ancestors(region: Region, *, below: Region | None) -> list[Region]:
+    """The chain from just under `below` (the user's root) down to `region`'s parent."""
+    candidates = codes.ancestor_candidates(region.code)
+    if below is not None:
+        candidates = [c for c in candidates if c != below.code and below.contains(c)]
+    found = {r.code: r for r in Region.objects.filter(code__in=candidates)}
+    return [found[c] for c in reversed(candidates) if c in found]
+
+
+@dataclass
+class ChildRow:
+    region: Region
+    centres_by_level: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def centres_total(self) -> int:
+        return sum(self.centres_by_level.values())
+
+
+def region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
+    """The children of a region (or the provinces), each with its centres by level.
+
+    Two queries whatever the size of the subtree: the children, and one grouped
+    count of the centres below, keyed by the longest child prefix.
+    """
+    children_qs = (
+        Region.objects.filter(parent=region)
+        if region is not None
+        else Region.objects.filter(parent__isnull=True)
+    )
+    children = list(children_qs.order_by("code"))
+    rows = {child.prefix: ChildRow(region=child) for child in children}
+    if not rows:
+        return []
+    width = max(len(prefix) for prefix in rows)
+    centres = Centre.objects.all() if region is None else Centre.objects.within(region)
+    grouped = (
+        centres.annotate(key=Substr("region_id", 1, width))
+        .values("key", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_length = sorted({len(p) for p in rows}, reverse=True)
+    for group in grouped:
+        for length in by_length:
+            row = rows.get(group["key"][:length])
+            if row is not None:
+                by_level = row.centres_by_level
+                by_level[group["level"]] = by_level.get(group["level"], 0) + group["n"]
+                break
+    return list(rows.values())
+
+
+def centre_counts_by_level(*, region: Region | None) -> dict[str, int]:
+    centres = Centre.objects.all() if region is None else Centre.objects.within(region)
+    counts = dict(centres.values_list("level").annotate(n=Count("id")).order_by())
+    return {level: counts.get(level, 0) for level in Level.values}
+
+
+def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:
+    """Centres in the user's jurisdiction whose name or code matches."""
+    centres = Centre.objects.visible_to(user).select_related("region")
+    query = query.strip()
+    if query.isdigit():
+        padded = query.ljust(codes.CODE_LENGTH, "0") if len(query) in (6, 9) else query
+        return centres.filter(Q(region_id=padded) | Q(region_id__startswith=query))[:limit]
+    return centres.filter(Q(name__icontains=query) | Q(region__name__icontains=query))[:limit]

@@ -1,0 +1,71 @@
+"""Pages: home, the centre directory and a centre's page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from centres.selectors import (
+    centre_counts_by_level,
+    centre_get_for_user,
+    centre_search,
+    region_ancestors,
+    region_children_with_counts,
+    region_get_for_user,
+    user_root_region,
+)
+
+# Where each role starts its day, first existing route wins.
+HOME_ROUTES = {
+    "staff": ["visits:new", "cases:queue", "centres:directory"],
+    "official": ["dashboards:home", "demonstration:targets", "centres:directory"],
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Send each role where it works."""
+    for name in HOME_ROUTES.get(request.user.role, HOME_ROUTES["staff"]):  # type: ignore[union-attr]
+        try:
+            return redirect(reverse(name))
+        except NoReverseMatch:
+            continue
+    return redirect("centres:directory")
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """Browse the centres from the user's root down to the villages, or search."""
+    root = user_root_region(request.user)
+    code = request.GET.get("region", "")
+    region = region_get_for_user(user=request.user, code=code) if code else root
+    query = request.GET.get("q", "").strip()
+    context = {
+        "region": region,
+        "root": root,
+        "ancestors": region_ancestors(region, below=root) if region and region != root else [],
+        "children": region_children_with_counts(region=region),
+        "counts": centre_counts_by_level(region=region),
+        "query": query,
+        "results": list(centre_search(user=request.user, query=query)) if query else None,
+    }
+    return render(request, "centres/directory.html", context)
+
+
+@login_required
+def centre_detail(request: HttpRequest, code: str) -> HttpResponse:
+    centre = centre_get_for_user(user=request.user, code=code)
+    root = user_root_region(request.user)
+    region = centre.region
+    context = {
+        "centre": centre,
+        "region": region,
+        "root": root,
+        "ancestors": region_ancestors(region, below=root) if region != root else [],
+        "children": region_children_with_counts(region=region),
+        "counts": centre_counts_by_level(region=region),
+    }
+    return render(request, "centres/centre_detail.html", context)
+

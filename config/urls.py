@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+import cases.urls
+import centres.urls
+import dashboards.urls
+import demonstration.urls
+import veterans.urls
+from centres.views import home
+from config.health import health
+
+# Every app lists its REST routes; they share one /api/v1/ namespace.
+api_v1 = [
+    *centres.urls.api_urlpatterns,
+    *veterans.urls.api_urlpatterns,
+    *cases.urls.api_urlpatterns,
+    *demonstration.urls.api_urlpatterns,
+    *dashboards.urls.api_urlpatterns,
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz/", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("centres.urls")),
+    path("", include("veterans.urls")),
+    path("", include("cases.urls")),
+    path("", include("demonstration.urls")),
+    path("", include("dashboards.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,71 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from centres.models import Centre, Region
+from centres.services import RegionRow, regions_upsert
+from tests.factories.centres import region, regions_make
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_municipal_district_hangs_directly_under_its_province() -> None:
+    regions_make(("110000", "北京市"), ("110101", "东城区"))
+    assert region("110101").parent_id == "110000000000"
+
+
+def test_a_county_level_city_under_the_province_hangs_under_the_province() -> None:
+    regions_make(("420000", "湖北省"), ("429004", "仙桃市"))
+    assert region("429004").parent_id == "420000000000"
+
+
+def test_a_township_directly_under_dongguan_hangs_under_dongguan() -> None:
+    regions_make(("440000", "广东省"), ("441900", "东莞市"), ("441900101", "石龙镇"))
+    assert region("441900101").parent_id == "441900000000"
+    assert region("441900").parent_id == "440000000000"
+
+
+def test_a_city_imported_after_its_counties_becomes_their_parent() -> None:
+    regions_make(("330000", "浙江省"), ("330681", "诸暨市"), ("330681107", "枫桥镇"))
+    assert region("330681").parent_id == "330000000000"
+    regions_upsert(rows=[RegionRow(code="330600000000", name="绍兴市")])
+    assert region("330681").parent_id == "330600000000"
+    assert region("330681107").parent_id == "330681000000"
+
+
+def test_a_province_has_no_parent(world: None) -> None:
+    assert region("330000").parent_id is None
+
+
+@pytest.mark.parametrize("code", ["330000", "330600", "330681", "330681107", "330681107201"])
+def test_a_subtree_is_one_query_at_any_depth(world: None, code: str) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        subtree = Region.objects.within(code.ljust(12, "0"))
+        codes_in_subtree = list(subtree.values_list("code", flat=True))
+    assert len(ctx.captured_queries) == 1
+    assert all(c.startswith(region(code).prefix) for c in codes_in_subtree)
+    assert code.ljust(12, "0") in codes_in_subtree
+
+
+def test_the_county_subtree_holds_exactly_its_townships_and_villages(world: None) -> None:
+    got = set(Region.objects.within("330681000000").values_list("code", flat=True))
+    assert got == {
+        "330681000000", "330681107000", "330681107201", "330681107202",
+        "330681108000", "330681108201",
+    }
+    assert Centre.objects.within("330681000000").count() == 6
+
+
+def test_the_subtree_query_uses_an_index(world: None) -> None:
+    sql, params = Region.objects.within("330681000000").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("SET enable_seqscan = on")
+            assert "Index" in plan, plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "USING" in plan and "INDEX" in plan, plan

@@ -1,0 +1,168 @@
+"""The veteran registry and the visit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Centre, Region, jurisdiction_q
+
+
+class VeteranQuerySet(models.QuerySet["Veteran"]):
+    def visible_to(self, user: Any) -> VeteranQuerySet:
+        return self.filter(jurisdiction_q(user, "region"))
+
+
+class Veteran(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class DischargeKind(models.TextChoices):
+        DISCHARGED = "discharged", _("discharged")
+        TRANSFERRED = "transferred", _("transferred to civilian work")
+        DEMOBILIZED = "demobilized", _("demobilized")
+        RETIRED = "retired", _("retired")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region"),
+        on_delete=models.PROTECT,
+        related_name="veterans",
+        help_text=_("The village or township where the veteran lives."),
+    )
+    discharge_year = models.PositiveSmallIntegerField(_("discharge year"), null=True, blank=True)
+    discharge_kind = models.CharField(
+        _("discharge kind"), max_length=12, choices=DischargeKind.choices, blank=True
+    )
+    is_disabled = models.BooleanField(_("disabled veteran"), default=False)
+    is_martyr_family = models.BooleanField(_("martyr's family"), default=False)
+    needs_assistance = models.BooleanField(_("needs assistance"), default=False)
+    is_party_secretary = models.BooleanField(_("veteran village party secretary"), default=False)
+    is_volunteer = models.BooleanField(_("volunteer team member"), default=False)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VeteranQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("veteran")
+        verbose_name_plural = _("veterans")
+        ordering = ["region_id", "name"]
+        indexes = [models.Index(fields=["name", "birth_date"], name="veteran_name_birth")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="veteran_id_number_form"
+            ),
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="veteran_sex_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        from veterans.idnumbers import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+
+class VisitQuerySet(models.QuerySet["Visit"]):
+    def visible_to(self, user: Any) -> VisitQuerySet:
+        return self.filter(jurisdiction_q(user, "region"))
+
+
+class Visit(models.Model):
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("in person")
+        PHONE = "phone", _("phone")
+        ONLINE = "online", _("online")
+        HOME_VISIT = "home_visit", _("home visit")
+
+    class Purpose(models.TextChoices):
+        POLICY = "policy", _("policy consultation")
+        EMPLOYMENT = "employment", _("employment and entrepreneurship")
+        ASSISTANCE = "assistance", _("assistance")
+        RIGHTS = "rights", _("rights and disputes")
+        CARD = "card", _("preferential treatment card")
+        COUNSELLING = "counselling", _("psychological counselling")
+        HONOURS = "honours", _("honours and care")
+        OTHER = "other", _("other")
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("answered on the spot")
+        REFERRED = "referred", _("referred")
+        CASE_OPENED = "case_opened", _("case opened")
+
+    veteran = models.ForeignKey(
+        Veteran, verbose_name=_("veteran"), on_delete=models.PROTECT, related_name="visits"
+    )
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="visits"
+    )
+    # The centre's region code, copied when the visit is logged (a centre never
+    # changes region): scoping and rollups range-scan this column with no join.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    summary = models.TextField(_("summary"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.ANSWERED
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="visits_recorded",
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_at"]
+        indexes = [
+            models.Index(fields=["region", "visited_at"], name="visit_region_time"),
+            models.Index(fields=["centre", "visited_at"], name="visit_centre_time"),
+        ]
+        constraints = [
+            # A retried request with the same key never makes a second visit.
+            models.UniqueConstraint(
+                fields=["recorded_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="visit_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["in_person", "phone", "online", "home_visit"]),
+                name="visit_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    purpose__in=[
+                        "policy", "employment", "assistance", "rights",
+                        "card", "counselling", "honours", "other",
+                    ]
+                ),
+                name="visit_purpose_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.veteran} @ {self.centre} {self.visited_at:%Y-%m-%d}"
