@@ -61,6 +61,11 @@ def code_range(code: str) -> tuple[str, str]:
     return prefix.ljust(CODE_LENGTH, "0"), prefix.ljust(CODE_LENGTH, "9")
 
 
+def digits_range(digits: str) -> tuple[str, str]:
+    """The codes that start with these digits (a typed prefix), as an indexed range."""
+    return digits.ljust(CODE_LENGTH, "0"), digits.ljust(CODE_LENGTH, "9")
+
+
 def ancestor_candidates(code: str) -> list[str]:
     """The codes of every level above this one, nearest first.
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from centres import codes
-from centres.models import Centre, Level, Region, within_q
+from centres.models import Centre, Level, Region, digits_q, within_q
 
 
 class RegionCodeField(forms.CharField):
@@ -52,7 +52,7 @@ class RegionFilter(django_filters.FilterSet):
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if value.isdigit():
-            return qs.filter(code__startswith=value)
+            return qs.filter(digits_q(value, "code"))
         return qs.filter(name__icontains=value)
 
 
@@ -68,5 +68,5 @@ class CentreFilter(django_filters.FilterSet):
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if value.isdigit():
-            return qs.filter(region_id__startswith=value)
+            return qs.filter(digits_q(value, "region"))
         return qs.filter(Q(name__icontains=value) | Q(region__name__icontains=value))

@@ -34,6 +34,12 @@ def within_q(code: str, field: str = "region") -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
+def digits_q(digits: str, field: str) -> Q:
+    """Rows whose `field` (a region code) starts with the digits typed in a search box."""
+    low, high = codes.digits_range(digits[: codes.CODE_LENGTH])
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
 def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
     """The one scoping rule: rows whose region lies in the user's jurisdiction.
 

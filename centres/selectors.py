@@ -10,7 +10,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from centres import codes
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, digits_q
 
 
 def region_get_for_user(*, user: Any, code: str) -> Region:
@@ -108,6 +108,5 @@ def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]
     centres = Centre.objects.visible_to(user).select_related("region")
     query = query.strip()
     if query.isdigit():
-        padded = query.ljust(codes.CODE_LENGTH, "0") if len(query) in (6, 9) else query
-        return centres.filter(Q(region_id=padded) | Q(region_id__startswith=query))[:limit]
+        return centres.filter(digits_q(query, "region"))[:limit]
     return centres.filter(Q(name__icontains=query) | Q(region__name__icontains=query))[:limit]

@@ -1,0 +1,142 @@
+"""The jurisdiction matrix: every route × the owner, a colleague and an outsider.
+
+The routes are enumerated from the URLconf, so a route added later fails
+`test_every_route_is_in_the_matrix` until it is registered in ROUTES below with
+an object inside Alice's area (枫桥镇) and one outside it (浏阳市, Charlie's).
+
+- Alice (the owner) and Bob (her colleague) reach the inside object.
+- Charlie (the outsider) gets 404 for it, and Alice gets 404 for the outside one:
+  a record outside the jurisdiction does not exist for the user.
+- Anonymous users are sent to log in (pages) or refused (API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from centres.models import User
+from tests.factories.centres import centre
+
+Kwargs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call a route for the matrix.
+
+    `inside` and `outside` build the URL kwargs of an object in Alice's area
+    and of one in Charlie's; routes without kwargs leave them None.
+    `ok` is the set of statuses that count as "reached" for the inside object
+    (a POST without a body may answer 400 or 409: the point is that it is not 404).
+    """
+
+    inside: Callable[[], Kwargs] | None = None
+    outside: Callable[[], Kwargs] | None = None
+    method: str = "get"
+    ok: frozenset[int] = field(default_factory=lambda: frozenset({200}))
+
+
+def _code(code: str) -> Callable[[], Kwargs]:
+    return lambda: {"code": code}
+
+
+POST_OK = frozenset({200, 201, 400, 409})
+
+ROUTES: dict[str, Route] = {
+    "home": Route(ok=frozenset({302})),
+    "centres:directory": Route(),
+    "centres:detail": Route(inside=_code("330681107201"), outside=_code("430181101201")),
+    "api:region-list": Route(),
+    "api:region-detail": Route(inside=_code("330681107"), outside=_code("430181")),
+    "api:centre-list": Route(),
+    "api:centre-detail": Route(
+        inside=lambda: {"pk": centre("330681107201").pk},
+        outside=lambda: {"pk": centre("430181101201").pk},
+    ),
+}
+
+# Routes outside the matrix, and why.
+EXEMPT = {
+    "login": "public: the login page",
+    "logout": "POST only; ends the caller's own session",
+    "set_language": "public: sets the caller's language",
+    "health": "public liveness check, no data",
+    "schema": "the API description, no records",
+    "api-docs": "the API description, no records",
+}
+EXEMPT_NAMESPACES = {"admin": "Django admin: superusers only, guarded by is_staff"}
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = entry.namespace
+            if namespace in EXEMPT_NAMESPACES:
+                continue
+            yield from _walk(entry.url_patterns, f"{prefix}{namespace}:" if namespace else prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}"
+
+
+def all_route_names() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    unlisted = all_route_names() - set(ROUTES) - set(EXEMPT)
+    assert not unlisted, f"register these routes in ROUTES (or EXEMPT, with a reason): {unlisted}"
+
+
+def _call(user: User | None, name: str, route: Route, kwargs: Kwargs | None) -> int:
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    url = reverse(name, kwargs=kwargs or None)
+    response = getattr(client, route.method)(url, format="json" if route.method != "get" else None)
+    return int(response.status_code)
+
+
+ROUTE_NAMES = sorted(ROUTES)
+OBJECT_ROUTES = sorted(name for name, route in ROUTES.items() if route.inside is not None)
+
+
+@pytest.mark.parametrize("name", ROUTE_NAMES)
+def test_owner_and_colleague_reach_the_route(name: str, alice: User, bob: User) -> None:
+    route = ROUTES[name]
+    for user in (alice, bob):
+        kwargs = route.inside() if route.inside else None
+        assert _call(user, name, route, kwargs) in route.ok, f"{user.username} on {name}"
+
+
+@pytest.mark.parametrize("name", OBJECT_ROUTES)
+def test_outsider_gets_404_for_an_object_inside_the_owners_area(
+    name: str, alice: User, charlie: User
+) -> None:
+    route = ROUTES[name]
+    assert route.inside is not None
+    assert _call(charlie, name, route, route.inside()) == 404
+
+
+@pytest.mark.parametrize("name", OBJECT_ROUTES)
+def test_owner_gets_404_for_an_object_outside_her_area(
+    name: str, alice: User, charlie: User
+) -> None:
+    route = ROUTES[name]
+    assert route.outside is not None, f"{name} needs an outside object"
+    assert _call(alice, name, route, route.outside()) == 404
+
+
+@pytest.mark.parametrize("name", ROUTE_NAMES)
+def test_anonymous_users_are_refused(name: str, world: None) -> None:
+    route = ROUTES[name]
+    status = _call(None, name, route, route.inside() if route.inside else None)
+    if name.startswith("api:"):
+        assert status in (401, 403)
+    else:
+        assert status == 302  # to the login page
