@@ -90,3 +90,16 @@ def test_the_directory_runs_a_fixed_number_of_queries(
 def test_home_sends_each_role_where_it_works(alice: User, city_official: User) -> None:
     assert logged_in(alice).get("/")["Location"].startswith("/")
     assert logged_in(city_official).get("/").status_code == 302
+
+
+def test_an_english_browser_still_gets_chinese_pages_until_the_user_switches(world: None) -> None:
+    body = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
+    assert "用户名" in body
+
+
+def test_api_clients_may_ask_for_english_messages(alice: User) -> None:
+    client = logged_in(alice)
+    response = client.get("/api/v1/regions/", {"parent": "12ab"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "not a region code" in response.content.decode()
+    response = client.get("/api/v1/regions/", {"parent": "12ab"})
+    assert "不是有效的区划代码" in response.content.decode()
