@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from django.db import transaction
 
+from centres.codes import short_code
 from centres.gbt2260 import national_rows
 from centres.models import Region, User
 from centres.services import RegionRow, centres_ensure, regions_upsert, staff_upsert
@@ -65,7 +66,7 @@ def demo_region_rows() -> list[RegionRow]:
 @transaction.atomic
 def seed(log: Callable[[str], None]) -> None:
     rows = [
-        replace(row, model_year=DEMO_MODEL_YEARS.get(row.code[:6]))
+        replace(row, model_year=DEMO_MODEL_YEARS.get(short_code(row.code)))
         for row in [*national_rows(), *demo_region_rows()]
     ]
     regions_upsert(rows=rows)

@@ -97,10 +97,14 @@ def region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
     return list(rows.values())
 
 
-def centre_counts_by_level(*, region: Region | None) -> dict[str, int]:
+def centre_counts_by_level(*, region: Region | None) -> list[tuple[str, int]]:
+    """(level label, count) of the centres in the subtree, from the region's level down."""
     centres = Centre.objects.all() if region is None else Centre.objects.within(region)
     counts = dict(centres.values_list("level").annotate(n=Count("id")).order_by())
-    return {level: counts.get(level, 0) for level in Level.values}
+    levels = list(Level)
+    if region is not None:
+        levels = levels[levels.index(Level(region.level)) :]
+    return [(str(level.label), counts.get(level.value, 0)) for level in levels]
 
 
 def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:

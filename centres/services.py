@@ -70,16 +70,21 @@ def regions_upsert(*, rows: Iterable[RegionRow]) -> int:
     rows = list(rows)
     if not rows:
         return 0
-    Region.objects.bulk_create(
-        [
-            Region(code=r.code, name=r.name, level=codes.level_of(r.code), model_year=r.model_year)
-            for r in rows
-        ],
-        update_conflicts=True,
-        unique_fields=["code"],
-        update_fields=["name", "model_year"],
-        batch_size=BULK_BATCH,
-    )
+    # A row without a model year leaves a stored one alone: a plain list of
+    # codes must not clear the double-support flags (clear them in the admin).
+    for with_year in (True, False):
+        Region.objects.bulk_create(
+            [
+                Region(code=r.code, name=r.name, level=codes.level_of(r.code),
+                       model_year=r.model_year)
+                for r in rows
+                if (r.model_year is not None) == with_year
+            ],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "model_year"] if with_year else ["name"],
+            batch_size=BULK_BATCH,
+        )
     regions_relink(region_codes={r.code for r in rows})
     return len(rows)
 

@@ -52,6 +52,8 @@ def test_seed_demo_is_idempotent_and_loads_the_real_tree() -> None:
     assert Region.objects.filter(level="province").count() == 31
     assert Region.objects.filter(level="county").count() > 2800
     assert Region.objects.get(code="330681107000").name == "枫桥镇"
+    assert Region.objects.get(code="330681000000").model_year == 2021
+    assert Region.objects.get(code="330681107000").model_year is None
     assert Region.objects.get(code="429004000000").parent_id == "420000000000"
     assert Centre.objects.get(region_id="330681107000").name == "枫桥镇退役军人服务站"
     assert User.objects.get(username="village").region_id == "330681107201"

@@ -37,6 +37,12 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     assert list(Region.objects.values_list("code", "name", "parent_id", "model_year")) == before
 
 
+def test_a_file_without_model_years_keeps_the_stored_ones(tmp_path: Path) -> None:
+    call_command("import_regions", write(tmp_path, REGIONS_CSV, "utf-8"))
+    call_command("import_regions", write(tmp_path, "code,name\n330681,诸暨市\n", "gb18030"))
+    assert Region.objects.get(code="330681000000").model_year == 2021
+
+
 def test_a_file_with_bad_rows_is_refused_whole_naming_each_line(tmp_path: Path) -> None:
     text = REGIONS_CSV + "33068,短码,\n330682,,\n330681,重复,\n330683,嵊州市,19x\n"
     with pytest.raises(CommandError) as caught:
