@@ -63,37 +63,60 @@ class ChildRow:
         return sum(self.centres_by_level.values())
 
 
+def region_children(*, region: Region | None) -> list[Region]:
+    """The regions directly below a region, or the provinces for the nation."""
+    children = (
+        Region.objects.filter(parent=region)
+        if region is not None
+        else Region.objects.filter(parent__isnull=True)
+    )
+    return list(children.order_by("code"))
+
+
+class ChildKeys:
+    """Which child's subtree holds a code, for grouping rows by child in one query.
+
+    Group the rows by the first `width` digits of their region code, then ask
+    `child_of(key)`. Children may have prefixes of different lengths (a
+    province's cities have 4 digits, its directly administered counties 6).
+    """
+
+    def __init__(self, children: list[Region]) -> None:
+        self.by_prefix = {child.prefix: child for child in children}
+        self.lengths = sorted({len(p) for p in self.by_prefix}, reverse=True)
+        self.width = self.lengths[0] if self.lengths else codes.CODE_LENGTH
+
+    def child_of(self, key: str) -> Region | None:
+        for length in self.lengths:
+            child = self.by_prefix.get(key[:length])
+            if child is not None:
+                return child
+        return None
+
+
 def region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
     """The children of a region (or the provinces), each with its centres by level.
 
     Two queries whatever the size of the subtree: the children, and one grouped
     count of the centres below, keyed by the longest child prefix.
     """
-    children_qs = (
-        Region.objects.filter(parent=region)
-        if region is not None
-        else Region.objects.filter(parent__isnull=True)
-    )
-    children = list(children_qs.order_by("code"))
-    rows = {child.prefix: ChildRow(region=child) for child in children}
-    if not rows:
+    children = region_children(region=region)
+    if not children:
         return []
-    width = max(len(prefix) for prefix in rows)
+    keys = ChildKeys(children)
+    rows = {child.code: ChildRow(region=child) for child in children}
     centres = Centre.objects.all() if region is None else Centre.objects.within(region)
     grouped = (
-        centres.annotate(key=Substr("region_id", 1, width))
+        centres.annotate(key=Substr("region_id", 1, keys.width))
         .values("key", "level")
         .annotate(n=Count("id"))
         .order_by()
     )
-    by_length = sorted({len(p) for p in rows}, reverse=True)
     for group in grouped:
-        for length in by_length:
-            row = rows.get(group["key"][:length])
-            if row is not None:
-                by_level = row.centres_by_level
-                by_level[group["level"]] = by_level.get(group["level"], 0) + group["n"]
-                break
+        child = keys.child_of(group["key"])
+        if child is not None:
+            by_level = rows[child.code].centres_by_level
+            by_level[group["level"]] = by_level.get(group["level"], 0) + group["n"]
     return list(rows.values())
 
 
