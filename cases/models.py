@@ -1,0 +1,313 @@
+"""Dispute cases, Fengqiao style (矛盾纠纷案件): one number for life, an escalation
+ladder one level at a time, petition-rule deadlines and an append-only event log.
+
+The case copies the region code of the centre that received it
+(`received_region`: statistics count there, whoever holds the case now) and of
+the centre that holds it now (`region`): both are range-scanned with the one
+scoping rule, with no join.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Centre, Level, Region, jurisdiction_q
+
+
+class Category(models.TextChoices):
+    EMPLOYMENT = "employment", _("employment")
+    BENEFITS = "benefits", _("benefits")
+    PLACEMENT = "placement", _("placement")
+    MEDICAL = "medical", _("medical")
+    FAMILY = "family", _("family and neighbours")
+    LAND_HOUSING = "land_housing", _("land and housing")
+    OTHER = "other", _("other")
+
+
+class RiskLevel(models.TextChoices):
+    ORDINARY = "ordinary", _("ordinary")
+    SERIOUS = "serious", _("serious")
+    MAJOR = "major", _("major")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("open")
+    RESOLVED = "resolved", _("resolved (awaiting follow-up)")
+    CLOSED = "closed", _("closed")
+
+
+class Arrival(models.TextChoices):
+    """How the case reached the centre that holds it now."""
+
+    RECEIVED = "received", _("received here")
+    ESCALATED = "escalated", _("escalated")
+    REFERRED_DOWN = "referred_down", _("referred down")
+
+
+class MediationMethod(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", _("face-to-face mediation")
+    HOME_VISIT = "home_visit", _("mediation on a home visit")
+    JOINT = "joint", _("joint mediation")
+    PHONE = "phone", _("mediation by phone")
+    OTHER = "other", _("other")
+
+
+class CaseCounter(models.Model):
+    """The last sequence number given per (county code, year): row-locked when used."""
+
+    county = models.CharField(_("county code"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="case_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county}-{self.year}: {self.last}"
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """Cases received in the user's jurisdiction or held there now."""
+        return self.filter(
+            jurisdiction_q(user, "received_region") | jurisdiction_q(user, "region")
+        )
+
+    def overdue(self, now: Any = None) -> CaseQuerySet:
+        """Open cases past their deadline now (the live condition, not the daily flag)."""
+        return self.filter(status=Status.OPEN, deadline__lt=now or timezone.now())
+
+
+class Case(models.Model):
+    number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
+    county_code = models.CharField(_("county code"), max_length=6, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    sequence = models.PositiveIntegerField(_("sequence"), editable=False)
+
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.ORDINARY
+    )
+    summary = models.TextField(_("summary"))
+    veterans = models.ManyToManyField(
+        "veterans.Veteran", verbose_name=_("veterans"), blank=True, related_name="cases"
+    )
+    other_parties = models.TextField(_("other parties"), blank=True)
+
+    received_centre = models.ForeignKey(
+        Centre, verbose_name=_("receiving centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_region = models.ForeignKey(
+        Region, verbose_name=_("receiving region"), on_delete=models.PROTECT, related_name="+"
+    )
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("holding centre"), on_delete=models.PROTECT, related_name="cases"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("holding region"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    arrival = models.CharField(
+        _("arrived by"), max_length=14, choices=Arrival.choices, default=Arrival.RECEIVED
+    )
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    resolved_level = models.CharField(
+        _("resolved at level"), max_length=10, choices=Level.choices, blank=True
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    accept_deadline = models.DateTimeField(_("accept by"))
+    resolve_deadline = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # The deadline that runs now: acceptance until accepted, then resolution.
+    deadline = models.DateTimeField(_("deadline"))
+    extended = models.BooleanField(_("deadline extended"), default=False)
+    extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    escalated_count = models.PositiveSmallIntegerField(_("times escalated"), default=0)
+
+    visit = models.ForeignKey(
+        "veterans.Visit",
+        verbose_name=_("visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_assigned",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="cases_opened",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispute case")
+        verbose_name_plural = _("dispute cases")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # Statistics: a range on the receiving region, within dates.
+            models.Index(fields=["received_region", "received_at"], name="case_received_range"),
+            # Queues: what a centre (or a subtree) holds, by status.
+            models.Index(fields=["region", "status", "deadline"], name="case_holder_queue"),
+            # The morning job: open cases by deadline.
+            models.Index(
+                fields=["deadline"], condition=Q(status="open"), name="case_open_deadline"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "year", "sequence"], name="case_sequence_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="case_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_level__in=RiskLevel.values), name="case_risk_level_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="case_level_valid"),
+            # Open cases have no resolved level; resolved and closed ones have one.
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(resolved_level=""))
+                | (~Q(status="open") & Q(resolved_level__in=Level.values)),
+                name="case_resolved_level_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(extension_days__lte=30), name="case_extension_at_most_30_days"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_past_deadline(self) -> bool:
+        return self.status == Status.OPEN and self.deadline < timezone.now()
+
+
+class CaseEvent(models.Model):
+    """One step of a case. Append-only: the database refuses updates (see 0002)."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", _("accept")
+        ASSIGN = "assign", _("assign")
+        MEDIATE = "mediate", _("mediate")
+        ESCALATE = "escalate", _("escalate")
+        REFER_DOWN = "refer_down", _("refer down")
+        RESOLVE = "resolve", _("resolve")
+        FOLLOW_UP = "follow_up", _("follow-up visit")
+        REOPEN = "reopen", _("reopen")
+        EXTEND = "extend", _("extend the deadline")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    from_level = models.CharField(_("from level"), max_length=10, choices=Level.choices)
+    to_level = models.CharField(_("to level"), max_length=10, choices=Level.choices)
+    from_centre = models.ForeignKey(
+        Centre, verbose_name=_("from centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_centre = models.ForeignKey(
+        Centre, verbose_name=_("to centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "kind", "id"], name="case_event_case_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["accept", "assign", "mediate", "escalate", "refer_down",
+                                      "resolve", "follow_up", "reopen", "extend"]),
+                name="case_event_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("case events are append-only")
+        super().save(*args, **kwargs)
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: Any) -> NotificationQuerySet:
+        return self.filter(jurisdiction_q(user, "region"))
+
+
+class Notification(models.Model):
+    """An in-portal reminder to the holding centre about a case deadline."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("deadline in 7 days")
+        DUE = "due", _("deadline reached")
+
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "created_at"], name="notification_region_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "deadline"], name="notification_once_per_deadline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

@@ -1,0 +1,167 @@
+"""Reads of dispute cases that users see: always through `Case.objects.visible_to`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Level, Region, within_q
+from centres.selectors import region_get_for_user
+from cases.models import Arrival, Case, CaseEvent, Notification, Status
+
+
+def case_list(*, user: Any) -> QuerySet[Case]:
+    return Case.objects.visible_to(user).select_related(
+        "centre", "received_centre", "assignee"
+    )
+
+
+def case_get_for_user(*, user: Any, pk: Any) -> Case:
+    """The case, if the user may see it; 404 for missing and forbidden alike."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    case = case_list(user=user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_detail_for_user(*, user: Any, pk: Any) -> Case:
+    """The case with its veterans and timeline loaded (a fixed number of queries)."""
+    case = case_get_for_user(user=user, pk=pk)
+    events = CaseEvent.objects.select_related("by", "from_centre", "to_centre").order_by(
+        "at", "id"
+    )
+    case_qs = Case.objects.filter(pk=case.pk).prefetch_related(
+        "veterans", Prefetch("events", queryset=events)
+    ).select_related("centre", "received_centre", "assignee", "opened_by", "visit")
+    return case_qs.get()
+
+
+# --- the queue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: Any
+    condition: Q
+
+
+def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
+    """The queue's tabs, each a condition on the cases the user sees.
+
+    "Escalated to us" is what was escalated to the user's own centre; the other
+    tabs cover the whole jurisdiction (a county follows its townships' work).
+    """
+    now = now or timezone.now()
+    held_here = Q(region_id=user.region_id) if user.region_id else Q()
+    open_ = Q(status=Status.OPEN)
+    return [
+        Tab("new", _("New (not accepted)"), open_ & Q(accepted_at__isnull=True)),
+        Tab("mediation", _("In mediation"), open_ & Q(accepted_at__isnull=False)),
+        Tab("escalated", _("Escalated to us"),
+            open_ & held_here & Q(arrival=Arrival.ESCALATED)),
+        Tab("referred", _("Referred down"), open_ & Q(arrival=Arrival.REFERRED_DOWN)),
+        Tab("overdue", _("Overdue"), open_ & Q(deadline__lt=now)),
+        Tab("follow_up", _("Awaiting follow-up"), Q(status=Status.RESOLVED)),
+        Tab("closed", _("Closed"), Q(status=Status.CLOSED)),
+    ]
+
+
+def queue_counts(*, user: Any, tabs: list[Tab]) -> dict[str, int]:
+    """Every tab's count in one aggregate query."""
+    return Case.objects.visible_to(user).aggregate(
+        **{tab.key: Count("id", filter=tab.condition) for tab in tabs}
+    )
+
+
+def queue_cases(*, user: Any, tab: Tab) -> QuerySet[Case]:
+    order = ["deadline", "id"] if tab.key not in ("closed",) else ["-closed_at", "-id"]
+    return case_list(user=user).filter(tab.condition).order_by(*order)
+
+
+def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
+    """The latest reminders to the centres in the user's jurisdiction, for open cases."""
+    return list(
+        Notification.objects.visible_to(user)
+        .filter(case__status=Status.OPEN)
+        .select_related("case", "centre")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- statistics (DESIGN.md §4) -------------------------------------------------------
+
+
+def case_stats(
+    *,
+    user: Any,
+    region: Region | str,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Case statistics of the cases RECEIVED in the region's subtree, in one query.
+
+    The region must lie in the user's jurisdiction (404 otherwise). `since` and
+    `until` bound the received date (inclusive, Asia/Shanghai days).
+    """
+    if isinstance(region, str):
+        region = region_get_for_user(user=user, code=region)
+    elif not Region.objects.visible_to(user).filter(code=region.code).exists():
+        raise Http404
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    cases = Case.objects.filter(within_q(region.code, "received_region"))
+    if since is not None:
+        cases = cases.filter(
+            received_at__gte=datetime.datetime.combine(since, datetime.time.min, tzinfo=tz)
+        )
+    if until is not None:
+        cases = cases.filter(
+            received_at__lt=datetime.datetime.combine(
+                until + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+        )
+    done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
+    figures = cases.aggregate(
+        open=Count("id", filter=Q(status=Status.OPEN)),
+        resolved=Count("id", filter=Q(status=Status.RESOLVED)),
+        closed=Count("id", filter=Q(status=Status.CLOSED)),
+        resolved_locally=Count(
+            "id", filter=done & Q(resolved_level__in=[Level.VILLAGE, Level.TOWNSHIP])
+        ),
+        escalated=Count("id", filter=Q(escalated_count__gt=0)),
+        overdue=Count("id", filter=Q(status=Status.OPEN, deadline__lt=now)),
+        **{
+            f"level_{level}": Count("id", filter=done & Q(resolved_level=level))
+            for level in Level.values
+        },
+    )
+    finished = figures["resolved"] + figures["closed"]
+    return {
+        "region": region.code,
+        "total": figures["open"] + figures["resolved"] + figures["closed"],
+        "open": figures["open"],
+        "resolved": figures["resolved"],
+        "closed": figures["closed"],
+        "resolved_locally": figures["resolved_locally"],
+        "local_resolution_rate": (
+            figures["resolved_locally"] / finished if finished else None
+        ),
+        "escalated": figures["escalated"],
+        "overdue": figures["overdue"],
+        "by_resolved_level": {
+            level: figures[f"level_{level}"]
+            for level in ["village", "township", "county", "city", "province"]
+        },
+    }
