@@ -11,9 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.filters import day_start
+from cases.models import Arrival, Case, CaseEvent, Notification, Status
 from centres.models import Level, Region, within_q
 from centres.selectors import region_get_for_user
-from cases.models import Arrival, Case, CaseEvent, Notification, Status
 
 
 def case_list(*, user: Any) -> QuerySet[Case]:
@@ -120,18 +121,11 @@ def case_stats(
     elif not Region.objects.visible_to(user).filter(code=region.code).exists():
         raise Http404
     now = now or timezone.now()
-    tz = timezone.get_current_timezone()
     cases = Case.objects.filter(within_q(region.code, "received_region"))
     if since is not None:
-        cases = cases.filter(
-            received_at__gte=datetime.datetime.combine(since, datetime.time.min, tzinfo=tz)
-        )
+        cases = cases.filter(received_at__gte=day_start(since))
     if until is not None:
-        cases = cases.filter(
-            received_at__lt=datetime.datetime.combine(
-                until + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-            )
-        )
+        cases = cases.filter(received_at__lt=day_start(until + datetime.timedelta(days=1)))
     done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
     figures = cases.aggregate(
         open=Count("id", filter=Q(status=Status.OPEN)),

@@ -20,8 +20,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres import codes
-from centres.models import Centre, User, within_q
 from cases.models import (
     Arrival,
     Case,
@@ -33,6 +31,8 @@ from cases.models import (
     RiskLevel,
     Status,
 )
+from centres import codes
+from centres.models import Centre, User, within_q
 from veterans.models import Veteran, Visit
 
 ACCEPT_DAYS = 15
@@ -545,6 +545,7 @@ def cases_overdue_mark(*, now: datetime.datetime | None = None) -> dict[str, int
             case_id=case_id, centre_id=centre_id, region_id=region_id, kind=kind,
             deadline=deadline, created_at=now,
         )
+    new: list[Notification] = []
     if wanted:
         existing = set(
             Notification.objects.filter(case_id__in={k[0] for k in wanted}).values_list(
@@ -553,9 +554,7 @@ def cases_overdue_mark(*, now: datetime.datetime | None = None) -> dict[str, int
         )
         new = [n for key, n in wanted.items() if key not in existing]
         Notification.objects.bulk_create(new, ignore_conflicts=True)
-    else:
-        new = []
-    if new and getattr(settings, "EMAIL_HOST", ""):
+    if new and settings.EMAIL_HOST:
         _notifications_mail(new)
     return {"marked": marked, "cleared": cleared, "reminders": len(new)}
 

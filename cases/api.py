@@ -1,0 +1,316 @@
+"""REST: /api/v1/cases/ and /api/v1/stats/cases/ (DESIGN.md §4, fixed).
+
+Bad input answers 400 field by field, a refused transition 409, a case or
+region outside the caller's jurisdiction 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import services
+from cases.filters import CaseFilter
+from cases.models import Case, Category, MediationMethod, RiskLevel
+from cases.selectors import case_list, case_stats
+from cases.services import TransitionRefused
+from centres import codes
+from centres.models import Centre, User, jurisdiction_q
+from veterans.models import Veteran
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This transition is not allowed now.")
+    default_code = "transition_refused"
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    centre = serializers.CharField(source="region_id", read_only=True)
+    centre_name = serializers.CharField(source="centre.name", read_only=True)
+    received_centre = serializers.CharField(source="received_region_id", read_only=True)
+    received_centre_name = serializers.CharField(source="received_centre.name", read_only=True)
+    veterans: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    assignee = serializers.CharField(source="assignee.username", read_only=True, default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "status", "level", "centre", "centre_name", "received_centre",
+            "received_centre_name", "category", "risk_level", "summary", "veterans",
+            "other_parties", "resolved_level", "resolution", "received_at", "accepted_at",
+            "accept_deadline", "resolve_deadline", "deadline", "extended", "extension_days",
+            "is_overdue", "escalated_count", "arrival", "visit", "assignee",
+        ]
+        read_only_fields = fields
+
+
+class CentreCodeField(serializers.CharField):
+    """A region code (6, 9 or 12 digits) naming a centre in the caller's jurisdiction."""
+
+    def to_internal_value(self, data: Any) -> Centre:  # type: ignore[override]
+        raw = super().to_internal_value(data)
+        try:
+            code = codes.normalize_code(raw)
+        except codes.InvalidCode as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        user = self.context["request"].user
+        centre = Centre.objects.visible_to(user).filter(region_id=code).first()
+        if centre is None:
+            raise serializers.ValidationError(
+                _("There is no centre with this code in your jurisdiction.")
+            )
+        return centre
+
+
+def _visible(model: Any, user: Any, pk: int, message: Any) -> Any:
+    found = model.objects.visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise serializers.ValidationError(message)
+    return found
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    centre = CentreCodeField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    summary = serializers.CharField()
+    veteran = serializers.IntegerField(required=False, allow_null=True)
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.ORDINARY)
+    other_parties = serializers.CharField(required=False, allow_blank=True, default="")
+    accept = serializers.BooleanField(
+        default=True, help_text=_("Accept the case at once (default) or only receive it.")
+    )
+
+    def validate_veteran(self, value: int | None) -> Veteran | None:
+        if value is None:
+            return None
+        return _visible(Veteran, self.context["request"].user, value,
+                        _("There is no veteran with this id in your jurisdiction."))
+
+
+class MediateSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    method = serializers.ChoiceField(
+        choices=MediationMethod.choices, default=MediationMethod.FACE_TO_FACE
+    )
+    mediator = serializers.IntegerField(required=False, allow_null=True,
+                                        help_text=_("id of a staff member"))
+    mediator_veteran = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text=_("id of a veteran village party secretary or volunteer"),
+    )
+
+    def validate_mediator(self, value: int | None) -> User | None:
+        if value is None:
+            return None
+        user = self.context["request"].user
+        found = User.objects.filter(jurisdiction_q(user, "region"), pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(_("There is no staff member with this id."))
+        return found
+
+    def validate_mediator_veteran(self, value: int | None) -> Veteran | None:
+        if value is None:
+            return None
+        return _visible(Veteran, self.context["request"].user, value,
+                        _("There is no veteran with this id in your jurisdiction."))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("mediator") and attrs.get("mediator_veteran"):
+            raise serializers.ValidationError(
+                {"mediator_veteran": [_("Give either a staff mediator or a veteran, not both.")]}
+            )
+        return attrs
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField()
+
+
+class FollowUpSerializer(serializers.Serializer):
+    satisfied = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AcceptSerializer(serializers.Serializer):
+    pass
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(help_text=_("id of a staff member of the holding centre"))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_assignee(self, value: int) -> User:
+        user = self.context["request"].user
+        found = User.objects.filter(jurisdiction_q(user, "region"), pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(_("There is no staff member with this id."))
+        return found
+
+
+class ReferDownSerializer(serializers.Serializer):
+    centre = CentreCodeField(help_text=_("region code of a centre below the holding one"))
+    instructions = serializers.CharField()
+
+
+class ExtendSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=services.MAX_EXTENSION_DAYS)
+    reason = serializers.CharField()
+
+
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dispute cases received in, or held in, the caller's jurisdiction."""
+
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return case_list(user=self.request.user).prefetch_related("veterans").order_by(
+            "-received_at", "-id"
+        )
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, context={"request": self.request})
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _answer(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
+        return Response(CaseSerializer(case, context={"request": self.request}).data, status=code)
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._input(CaseCreateSerializer)
+        veteran = data.pop("veteran", None)
+        try:
+            case = services.case_open(
+                by=request.user, veterans=[veteran] if veteran else [], **data
+            )
+        except TransitionRefused as exc:
+            raise Conflict(exc.message) from exc
+        return self._answer(case, status.HTTP_201_CREATED)
+
+    def _transition(self, service: Any, serializer_class: type[serializers.Serializer],
+                    **renames: str) -> Response:
+        case = self.get_object()
+        data = self._input(serializer_class)
+        for old, new in renames.items():
+            data[new] = data.pop(old)
+        try:
+            case = service(case=case, by=self.request.user, **data)
+        except TransitionRefused as exc:
+            raise Conflict(exc.message) from exc
+        return self._answer(case)
+
+    @extend_schema(request=AcceptSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_accept, AcceptSerializer)
+
+    @extend_schema(request=AssignSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_assign, AssignSerializer)
+
+    @extend_schema(request=MediateSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def mediate(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_mediate, MediateSerializer)
+
+    @extend_schema(request=EscalateSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_escalate, EscalateSerializer)
+
+    @extend_schema(request=ReferDownSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="refer-down")
+    def refer_down(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_refer_down, ReferDownSerializer, centre="to")
+
+    @extend_schema(request=ResolveSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_resolve, ResolveSerializer)
+
+    @extend_schema(request=FollowUpSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_follow_up, FollowUpSerializer)
+
+    @extend_schema(request=ExtendSerializer, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def extend(self, request: Request, pk: str) -> Response:
+        return self._transition(services.case_extend, ExtendSerializer)
+
+
+class CaseStatsQuerySerializer(serializers.Serializer):
+    region = serializers.CharField()
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate_region(self, value: str) -> str:
+        try:
+            return codes.normalize_code(value)
+        except codes.InvalidCode as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise serializers.ValidationError({"until": [_("until is before since.")]})
+        return attrs
+
+
+class CaseStatsSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    resolved_locally = serializers.IntegerField()
+    local_resolution_rate = serializers.FloatField(allow_null=True)
+    escalated = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    by_resolved_level = serializers.DictField(child=serializers.IntegerField())
+
+
+class CaseStatsView(APIView):
+    """Statistics of the cases RECEIVED in a region's subtree (DESIGN.md §4)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str, required=True,
+                             description="region code (6, 9 or 12 digits)"),
+            OpenApiParameter("since", str, description="received on or after (YYYY-MM-DD)"),
+            OpenApiParameter("until", str, description="received on or before (YYYY-MM-DD)"),
+        ],
+        responses={200: CaseStatsSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        query = CaseStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        return Response(
+            case_stats(
+                user=request.user,
+                region=params["region"],
+                since=params.get("since"),
+                until=params.get("until"),
+            )
+        )
