@@ -48,6 +48,18 @@ def _code(code: str) -> Callable[[], Kwargs]:
 
 POST_OK = frozenset({200, 201, 400, 409})
 
+
+def _case(code: str, *, resolved: bool = False, action: str = "") -> Callable[[], Kwargs]:
+    """A dispute case received at the centre of `code` (see tests/factories/cases.py)."""
+
+    def make() -> Kwargs:
+        from tests.factories.cases import case_matrix_object
+
+        pk = case_matrix_object(code, resolved=resolved)
+        return {"pk": pk, "action": action} if action else {"pk": pk}
+
+    return make
+
 ROUTES: dict[str, Route] = {
     "home": Route(ok=frozenset({302})),
     "centres:directory": Route(),
@@ -59,6 +71,30 @@ ROUTES: dict[str, Route] = {
         inside=lambda: {"pk": centre("330681107201").pk},
         outside=lambda: {"pk": centre("430181101201").pk},
     ),
+    # cases: a case received at 枫桥镇 inside, one at 淮川村 (浏阳市) outside.
+    "cases:queue": Route(),
+    "cases:new": Route(),
+    "cases:detail": Route(inside=_case("330681107"), outside=_case("430181101201")),
+    "cases:agreement": Route(
+        inside=_case("330681107", resolved=True), outside=_case("430181101201", resolved=True)
+    ),
+    "cases:act": Route(
+        inside=_case("330681107", action="mediate"),
+        outside=_case("430181101201", action="mediate"),
+        method="post", ok=POST_OK,
+    ),
+    "api:case-list": Route(),
+    "api:case-detail": Route(inside=_case("330681107"), outside=_case("430181101201")),
+    **{
+        f"api:case-{action}": Route(
+            inside=_case("330681107"), outside=_case("430181101201"), method="post", ok=POST_OK
+        )
+        for action in ["accept", "assign", "mediate", "escalate", "refer-down", "resolve",
+                       "follow-up", "extend"]
+    },
+    # Without the required `region` query the statistics answer 400 (reached, not 404);
+    # the region scoping is tested in tests/cases/test_stats.py.
+    "api:case-stats": Route(ok=frozenset({400})),
 }
 
 # Routes outside the matrix, and why.
