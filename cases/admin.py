@@ -11,7 +11,7 @@ class CaseEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["at", "kind", "by", "from_centre", "to_centre", "note"]
-    readonly_fields = fields
+    readonly_fields = ["at", "kind", "by", "from_centre", "to_centre", "note"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

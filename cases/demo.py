@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from centres.models import Centre, User, within_q
 from cases import services
 from cases.models import Case
+from centres.models import Centre, User, within_q
 from veterans.models import Veteran
 
 MARKER = "（演示）"

@@ -181,7 +181,9 @@ class FollowUpForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
-    days = forms.IntegerField(label=_("Extension (days)"), min_value=1, max_value=services.MAX_EXTENSION_DAYS)
+    days = forms.IntegerField(
+        label=_("Extension (days)"), min_value=1, max_value=services.MAX_EXTENSION_DAYS
+    )
     reason = forms.CharField(label=_("Reason for the extension"))
 
     def call(self, *, by: Any) -> Case:

@@ -11,11 +11,11 @@ import time_machine
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
-from centres.models import User
 from cases import services
 from cases.models import Case, Notification
 from cases.services import TransitionRefused
 from cases.tasks import cases_mark_overdue
+from centres.models import User
 from tests.factories.cases import case_make
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.http import Http404
 
-from centres.models import User
 from cases import services
 from cases.models import Case, CaseEvent
 from cases.selectors import case_get_for_user
 from cases.services import TransitionRefused
+from centres.models import User
 from tests.factories.cases import case_make, escalate_once, veteran_make
 from tests.factories.centres import centre
 

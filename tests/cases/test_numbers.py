@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import OperationalError, connection, connections
 
-from centres.models import User
 from cases import services
 from cases.models import Case
+from centres.models import User
 from tests.factories.cases import case_make, escalate_once, staff_at
 from tests.factories.centres import centre
 

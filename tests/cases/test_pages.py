@@ -7,9 +7,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from centres.models import User
 from cases import services
 from cases.models import Case
+from centres.models import User
 from tests.factories.cases import case_make, escalate_once, staff_at, veteran_make, visit_make
 from veterans.signals import case_requested
 

@@ -12,7 +12,7 @@ Cases count where they were RECEIVED, whoever holds them now.
 | F    | 诸暨市      | resolved at the county                           | resolved, county     |
 | G    | 柯岩村      | resolved at the village, closed                  | closed, village      |
 | H    | 淮川村      | nothing yet                                      | open                 |
-| I    | 枫源村      | escalated to 枫桥镇, referred down to 陈家村, resolved there | resolved, village |
+| I    | 枫源村      | escalated to 枫桥镇, referred down to 陈家村, resolved | resolved, village |
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from centres.models import User
 from cases import services
 from cases.models import Case
 from cases.selectors import case_stats
+from centres.models import User
 from tests.conftest import api_as
 from tests.factories.cases import case_make, escalate_once, staff_at
 from tests.factories.centres import centre

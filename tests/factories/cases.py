@@ -6,9 +6,9 @@ import datetime
 import itertools
 from typing import Any
 
-from centres.models import User
 from cases import services
 from cases.models import Case
+from centres.models import User
 from tests.factories.centres import UserFactory, centre, region
 from veterans.models import Veteran, Visit
 
