@@ -42,6 +42,9 @@ class CaseSerializer(serializers.ModelSerializer):
         many=True, read_only=True
     )
     assignee = serializers.CharField(source="assignee.username", read_only=True, default=None)
+    resolved_level = serializers.CharField(
+        read_only=True, help_text=_("The level that resolved the case; empty while it is open.")
+    )
 
     class Meta:
         model = Case

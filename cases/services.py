@@ -207,6 +207,16 @@ def case_allowed_actions(*, case: Case, by: Any) -> list[str]:
 # --- events and numbers ----------------------------------------------------
 
 
+def _lock(case: Case) -> None:
+    """Lock the case row for this transaction and reread it, in place.
+
+    Two people acting on one case at once queue here, and the second one's
+    checks see the state the first one left (no double escalation).
+    """
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    case.refresh_from_db()
+
+
 def _event(
     case: Case,
     *,
@@ -311,6 +321,7 @@ def case_open(
 @transaction.atomic
 def case_accept(*, case: Case, by: Any, at: datetime.datetime | None = None) -> Case:
     """Decide to accept (受理): the 60-day resolution deadline starts."""
+    _lock(case)
     case_check_accept(case=case, by=by)
     now = at or timezone.now()
     case.accepted_at = now
@@ -325,6 +336,7 @@ def case_accept(*, case: Case, by: Any, at: datetime.datetime | None = None) -> 
 @transaction.atomic
 def case_assign(*, case: Case, assignee: User, by: Any, note: str = "") -> Case:
     """Hand the case to a staff member of the holding centre (分流交办)."""
+    _lock(case)
     case_check_assign(case=case, by=by)
     if not assignee.is_active or not assignee.is_staff_member or (
         assignee.region_id != case.region_id
@@ -369,6 +381,7 @@ def case_mediate(
     mediator_veteran: Veteran | None = None,
 ) -> Case:
     """Record a mediation attempt (调解) at the holding centre."""
+    _lock(case)
     case_check_mediate(case=case, by=by)
     if method not in MediationMethod.values:
         raise TransitionRefused(_("Unknown mediation method."))
@@ -414,6 +427,7 @@ def _move(case: Case, *, to: Centre, arrival: str) -> Centre:
 @transaction.atomic
 def case_escalate(*, case: Case, by: Any, reason: str) -> Case:
     """Move the case one level up (上报), after mediation was tried here, with a reason."""
+    _lock(case)
     if not reason.strip():
         _require_actor(case, by)
         raise TransitionRefused(_("Give the reason for escalating."))
@@ -431,6 +445,7 @@ def case_escalate(*, case: Case, by: Any, reason: str) -> Case:
 @transaction.atomic
 def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Case:
     """Hand the case to a centre below the holding one (下转), with instructions."""
+    _lock(case)
     case_check_refer_down(case=case, by=by)
     if to.region_id == case.region_id or not to.region_id.startswith(
         codes.prefix_of(case.region_id)
@@ -451,6 +466,7 @@ def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Ca
 @transaction.atomic
 def case_resolve(*, case: Case, by: Any, resolution: str) -> Case:
     """Record the resolution (化解) at the level that holds the case now."""
+    _lock(case)
     case_check_resolve(case=case, by=by)
     if not resolution.strip():
         raise TransitionRefused(_("Describe the resolution."))
@@ -469,6 +485,7 @@ def case_resolve(*, case: Case, by: Any, resolution: str) -> Case:
 @transaction.atomic
 def case_follow_up(*, case: Case, by: Any, satisfied: bool, note: str = "") -> Case:
     """The follow-up visit (回访): satisfied closes, dissatisfied reopens at the same level."""
+    _lock(case)
     case_check_follow_up(case=case, by=by)
     now = timezone.now()
     _event(case, kind=CaseEvent.Kind.FOLLOW_UP, by=by, at=now, note=note,
@@ -490,6 +507,7 @@ def case_follow_up(*, case: Case, by: Any, satisfied: bool, note: str = "") -> C
 @transaction.atomic
 def case_extend(*, case: Case, by: Any, days: int, reason: str) -> Case:
     """Extend the resolution deadline once, by at most 30 days, with a reason (延期)."""
+    _lock(case)
     case_check_extend(case=case, by=by)
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise TransitionRefused(

@@ -96,3 +96,39 @@ def test_concurrent_openings_get_distinct_numbers_without_gaps(world: None) -> N
     sequences = sorted(Case.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, workers * per_worker + 1))
     assert Case.objects.values("number").distinct().count() == workers * per_worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_escalating_at_once_move_the_case_only_once(world: None) -> None:
+    first, second = staff_at("330681107201", "v1"), staff_at("330681107201", "v2")
+    case = case_make(code="330681107201", by=first)
+    services.case_mediate(case=case, by=first, note="调解")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def escalate(by: User) -> None:
+        try:
+            start.wait()
+            for _attempt in range(200):
+                try:
+                    services.case_escalate(case=Case.objects.get(pk=case.pk), by=by,
+                                           reason="同时上报")
+                    outcomes.append("moved")
+                    return
+                except OperationalError as exc:  # SQLite: a locked table, retry
+                    if connection.vendor != "sqlite" or "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+        except services.TransitionRefused:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=escalate, args=(by,)) for by in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["moved", "refused"]
+    case.refresh_from_db()
+    assert (case.level, case.escalated_count) == ("township", 1)
