@@ -48,23 +48,25 @@ class CaseOpenForm(forms.Form):
             )
         return centre
 
-    def clean_veteran(self) -> Veteran | None:
-        pk = self.cleaned_data.get("veteran")
+    def _visible(self, model: Any, field: str, message: Any) -> Any:
+        """The row the hidden id names, if the user sees it; the same error otherwise."""
+        pk = self.cleaned_data.get(field)
         if pk is None:
             return None
-        veteran = Veteran.objects.visible_to(self.user).filter(pk=pk).first()
-        if veteran is None:
-            raise forms.ValidationError(_("There is no veteran with this id in your jurisdiction."))
-        return veteran
+        found = model.objects.visible_to(self.user).filter(pk=pk).first()
+        if found is None:
+            raise forms.ValidationError(message)
+        return found
+
+    def clean_veteran(self) -> Veteran | None:
+        return self._visible(
+            Veteran, "veteran", _("There is no veteran with this id in your jurisdiction.")
+        )
 
     def clean_visit(self) -> Visit | None:
-        pk = self.cleaned_data.get("visit")
-        if pk is None:
-            return None
-        visit = Visit.objects.visible_to(self.user).filter(pk=pk).first()
-        if visit is None:
-            raise forms.ValidationError(_("There is no visit with this id in your jurisdiction."))
-        return visit
+        return self._visible(
+            Visit, "visit", _("There is no visit with this id in your jurisdiction.")
+        )
 
 
 class ActionForm(forms.Form):
