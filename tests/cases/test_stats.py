@@ -175,3 +175,13 @@ def test_the_api_reports_bad_input_field_by_field(alice: User) -> None:
     backwards = client.get("/api/v1/stats/cases/",
                            {"region": "330681107", "since": "2026-03-01", "until": "2026-02-01"})
     assert backwards.status_code == 400 and "until" in backwards.json()
+
+
+def test_received_dates_are_shanghai_days(alice: User) -> None:
+    # 00:30 on 1 March in Shanghai is still 28 February in UTC.
+    case_make(code="330681107", by=alice,
+              received_at=datetime.datetime(2026, 3, 1, 0, 30, tzinfo=SH))
+    march = case_stats(user=alice, region="330681107", since=datetime.date(2026, 3, 1),
+                       until=datetime.date(2026, 3, 1))
+    february = case_stats(user=alice, region="330681107", until=datetime.date(2026, 2, 28))
+    assert (march["total"], february["total"]) == (1, 0)
