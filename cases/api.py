@@ -10,17 +10,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cases import services
 from cases.filters import CaseFilter
 from cases.models import Case, Category, MediationMethod, RiskLevel
-from cases.selectors import case_list, case_stats
+from cases.selectors import case_list
 from cases.services import TransitionRefused
 from centres import codes
 from centres.models import Centre, User, jurisdiction_q
@@ -260,60 +259,3 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str) -> Response:
         return self._transition(services.case_extend, ExtendSerializer)
-
-
-class CaseStatsQuerySerializer(serializers.Serializer):
-    region = serializers.CharField()
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
-
-    def validate_region(self, value: str) -> str:
-        try:
-            return codes.normalize_code(value)
-        except codes.InvalidCode as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        since, until = attrs.get("since"), attrs.get("until")
-        if since and until and since > until:
-            raise serializers.ValidationError({"until": [_("until is before since.")]})
-        return attrs
-
-
-class CaseStatsSerializer(serializers.Serializer):
-    region = serializers.CharField()
-    total = serializers.IntegerField()
-    open = serializers.IntegerField()
-    resolved = serializers.IntegerField()
-    closed = serializers.IntegerField()
-    resolved_locally = serializers.IntegerField()
-    local_resolution_rate = serializers.FloatField(allow_null=True)
-    escalated = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    by_resolved_level = serializers.DictField(child=serializers.IntegerField())
-
-
-class CaseStatsView(APIView):
-    """Statistics of the cases RECEIVED in a region's subtree (DESIGN.md §4)."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("region", str, required=True,
-                             description="region code (6, 9 or 12 digits)"),
-            OpenApiParameter("since", str, description="received on or after (YYYY-MM-DD)"),
-            OpenApiParameter("until", str, description="received on or before (YYYY-MM-DD)"),
-        ],
-        responses={200: CaseStatsSerializer},
-    )
-    def get(self, request: Request) -> Response:
-        query = CaseStatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        return Response(
-            case_stats(
-                user=request.user,
-                region=params["region"],
-                since=params.get("since"),
-                until=params.get("until"),
-            )
-        )

@@ -130,6 +130,11 @@ class Case(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    # When the row was written (received_at may be backdated): the rollups'
+    # refresh finds new cases by it.
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False, db_index=True
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -179,6 +184,12 @@ class Case(models.Model):
             # The morning job: open cases by deadline.
             models.Index(
                 fields=["deadline"], condition=Q(status="open"), name="case_open_deadline"
+            ),
+            # Overdue statistics: open cases of a receiving subtree, by deadline.
+            models.Index(
+                fields=["received_region", "deadline"],
+                condition=Q(status="open"),
+                name="case_open_received_deadline",
             ),
         ]
         constraints = [
@@ -253,7 +264,11 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "kind", "id"], name="case_event_case_kind")]
+        indexes = [
+            models.Index(fields=["case", "kind", "id"], name="case_event_case_kind"),
+            # The rollups' refresh reads the events since its watermark.
+            models.Index(fields=["at"], name="case_event_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["accept", "assign", "mediate", "escalate", "refer_down",

@@ -18,5 +18,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 api_urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
-    path("stats/cases/", api.CaseStatsView.as_view(), name="case-stats"),
 ]

@@ -1,6 +1,16 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from dashboards import api, views
 
 app_name = "dashboards"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-api_urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="home"),
+    path("dashboard/export.xlsx", views.dashboard_export, name="export-home"),
+    path("dashboard/<str:code>/", views.dashboard, name="area"),
+    path("dashboard/<str:code>/export.xlsx", views.dashboard_export, name="export"),
+]
+api_urlpatterns = [
+    path("stats/cases/", api.CaseStatsView.as_view(), name="stats-cases"),
+    path("stats/visits/", api.VisitStatsView.as_view(), name="stats-visits"),
+]

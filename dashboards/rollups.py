@@ -1,0 +1,313 @@
+"""Building the rollups from the raw rows, set-based: a fixed number of grouped
+queries per run of days, whatever the number of regions.
+
+For each level, one grouped query keys the raw rows by the significant prefix
+of their region code (2 digits for provinces, 4 for cities, 6 for counties, 9
+for townships, 12 for villages) and by day; a prefix padded with zeros is the
+region's code. A prefix whose padded code belongs to another level (the 6-digit
+prefix 441900 of a township under 东莞 pads to the city 东莞 itself) is left to
+that level's pass, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, Status
+from centres import codes
+from dashboards.models import COUNTERS, LEVELS, NATION, DailyStat, RollupState
+from veterans.models import Visit
+
+Key = tuple[str, datetime.date]
+Counts = dict[str, int]
+
+# (prefix length, level) of each pass; None is the nation.
+PASSES: tuple[tuple[int | None, str | None], ...] = (
+    (None, None),
+    *((codes.PREFIX_LENGTHS[level], level) for level in codes.LEVELS_TOP_DOWN),
+)
+STATE = "rollups"
+VERSION_CACHE_KEY = "dashboards:rollup-version"
+# Each refresh looks this far behind its watermark, so that a transaction that
+# committed late (its rows stamped before the last refresh) is still picked up.
+OVERLAP = datetime.timedelta(minutes=5)
+MAX_RUNS = 30
+# Rebuilds and checks work a window of days at a time, so memory stays bounded.
+WINDOW_DAYS = 31
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz())
+
+
+# --- what each counter counts -------------------------------------------------
+
+DONE = Q(status__in=[Status.RESOLVED, Status.CLOSED])
+
+
+def visit_counters() -> dict[str, Count]:
+    return {
+        "visits": Count("id"),
+        **{f"visits_{c}": Count("id", filter=Q(channel=c)) for c in Visit.Channel.values},
+        **{f"visits_{p}": Count("id", filter=Q(purpose=p)) for p in Visit.Purpose.values},
+    }
+
+
+def case_counters() -> dict[str, Count]:
+    return {
+        "cases_open": Count("id", filter=Q(status=Status.OPEN)),
+        "cases_resolved": Count("id", filter=Q(status=Status.RESOLVED)),
+        "cases_closed": Count("id", filter=Q(status=Status.CLOSED)),
+        "cases_resolved_locally": Count(
+            "id", filter=DONE & Q(resolved_level__in=["village", "township"])
+        ),
+        "cases_escalated": Count("id", filter=Q(escalated_count__gt=0)),
+        **{
+            f"cases_resolved_{level}": Count("id", filter=DONE & Q(resolved_level=level))
+            for level in LEVELS
+        },
+    }
+
+
+def follow_up_counters() -> dict[str, Count]:
+    return {
+        "follow_ups": Count("id"),
+        "follow_ups_satisfied": Count("id", filter=Q(extra__satisfied=True)),
+    }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A raw table, the region column it is keyed by, and the time column for its day."""
+
+    queryset: QuerySet[Any]
+    region_field: str
+    time_field: str
+    counters: dict[str, Count]
+
+
+def sources() -> list[Source]:
+    return [
+        Source(Visit.objects.all(), "region_id", "visited_at", visit_counters()),
+        Source(Case.objects.all(), "received_region_id", "received_at", case_counters()),
+        Source(
+            CaseEvent.objects.filter(kind=CaseEvent.Kind.FOLLOW_UP),
+            "case__received_region_id",
+            "at",
+            follow_up_counters(),
+        ),
+    ]
+
+
+# --- computing -----------------------------------------------------------------
+
+
+def day_runs(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Contiguous runs of days (first, last); too many runs merge into one span."""
+    ordered = sorted(set(days))
+    runs: list[tuple[datetime.date, datetime.date]] = []
+    for day in ordered:
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    if len(runs) > MAX_RUNS:
+        return list(windows(runs[0][0], runs[-1][1]))
+    return runs
+
+
+def windows(
+    first: datetime.date, last: datetime.date
+) -> Iterator[tuple[datetime.date, datetime.date]]:
+    """[first, last] cut into windows of WINDOW_DAYS days."""
+    start = first
+    while start <= last:
+        end = min(last, start + datetime.timedelta(days=WINDOW_DAYS - 1))
+        yield start, end
+        start = end + datetime.timedelta(days=1)
+
+
+def compute(*, first: datetime.date, last: datetime.date) -> dict[Key, Counts]:
+    """The counters of every region (at every level) and day in [first, last], from raw rows."""
+    result: dict[Key, Counts] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for source in sources():
+        rows = source.queryset.filter(
+            **{
+                f"{source.time_field}__gte": day_start(first),
+                f"{source.time_field}__lt": day_start(last + datetime.timedelta(days=1)),
+            }
+        )
+        rows = rows.annotate(day=TruncDate(source.time_field, tzinfo=tz()))
+        for length, level in PASSES:
+            for row in _grouped(rows, source, length):
+                code = NATION if length is None else row["key"].ljust(codes.CODE_LENGTH, "0")
+                if level is not None and codes.level_of(code) != level:
+                    continue
+                counts = result[(code, row["day"])]
+                for name in source.counters:
+                    counts[name] += row[name]
+    return dict(result)
+
+
+def _grouped(rows: QuerySet[Any], source: Source, length: int | None) -> Iterator[dict[str, Any]]:
+    if length is None:
+        grouped = rows.values("day")
+    else:
+        grouped = rows.annotate(key=Substr(source.region_field, 1, length)).values("key", "day")
+    yield from grouped.annotate(**source.counters).order_by()
+
+
+@transaction.atomic
+def days_recompute(*, days: Iterable[datetime.date]) -> int:
+    """Replace the rollup rows of these days with a fresh computation. Idempotent."""
+    written = 0
+    for first, last in day_runs(days):
+        computed = compute(first=first, last=last)
+        DailyStat.objects.filter(day__gte=first, day__lte=last).delete()
+        written += _store(computed)
+    return written
+
+
+def _locked_state() -> RollupState:
+    RollupState.objects.get_or_create(name=STATE)
+    return RollupState.objects.select_for_update().get(name=STATE)
+
+
+def _bump(state: RollupState, upto: datetime.datetime | None) -> None:
+    state.version += 1
+    state.upto = upto
+    state.save(update_fields=["version", "upto"])
+    # Readers fall back to the database until the commit publishes the new version.
+    cache.delete(VERSION_CACHE_KEY)
+    transaction.on_commit(lambda: cache.set(VERSION_CACHE_KEY, state.version, None))
+
+
+def touched_days(since: datetime.datetime) -> set[datetime.date]:
+    """The days whose rollup rows may have changed since `since`."""
+    local = tz()
+    days = {
+        at.astimezone(local).date()
+        for at in Visit.objects.filter(created_at__gte=since).values_list("visited_at", flat=True)
+    }
+    received = Case.objects.filter(created_at__gte=since).values_list("received_at", flat=True)
+    moved = Case.objects.filter(
+        pk__in=CaseEvent.objects.filter(at__gte=since).values("case_id")
+    ).values_list("received_at", flat=True)
+    days |= {at.astimezone(local).date() for at in [*received, *moved]}
+    follow_ups = CaseEvent.objects.filter(kind=CaseEvent.Kind.FOLLOW_UP, at__gte=since)
+    days |= {at.astimezone(local).date() for at in follow_ups.values_list("at", flat=True)}
+    return days
+
+
+@transaction.atomic
+def rollups_refresh() -> int:
+    """Bring the rollups up to date with what changed since the last refresh."""
+    state = _locked_state()
+    now = timezone.now()
+    if state.upto is None:
+        return rollups_rebuild_locked(state, now)
+    days = touched_days(state.upto - OVERLAP)
+    if not days:
+        state.upto = now
+        state.save(update_fields=["upto"])
+        return 0
+    written = days_recompute(days=days)
+    _bump(state, now)
+    return written
+
+
+@transaction.atomic
+def rollups_rebuild() -> int:
+    """Recompute every day from the raw rows (nightly, and on first use)."""
+    return rollups_rebuild_locked(_locked_state(), timezone.now())
+
+
+def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
+    DailyStat.objects.all().delete()
+    span = raw_span()
+    written = 0
+    if span:
+        for first, last in windows(*span):
+            written += _store(compute(first=first, last=last))
+    _bump(state, now)
+    return written
+
+
+def _store(computed: dict[Key, Counts]) -> int:
+    rows = [
+        DailyStat(region_code=code, day=day, **counts)
+        for (code, day), counts in computed.items()
+        if any(counts.values())
+    ]
+    DailyStat.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def raw_span() -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day that any raw row falls on."""
+    local = tz()
+    bounds: list[datetime.datetime] = []
+    for source in sources():
+        ordered = source.queryset.order_by(source.time_field).values_list(
+            source.time_field, flat=True
+        )
+        first, last = ordered.first(), ordered.last()
+        bounds += [b for b in (first, last) if b is not None]
+    if not bounds:
+        return None
+    return min(bounds).astimezone(local).date(), max(bounds).astimezone(local).date()
+
+
+def rollup_version() -> int:
+    version = cache.get(VERSION_CACHE_KEY)
+    if version is None:
+        version = RollupState.objects.filter(name=STATE).values_list("version", flat=True).first()
+        version = version or 0
+        cache.set(VERSION_CACHE_KEY, version, None)
+    return int(version)
+
+
+def rollups_differences() -> list[tuple[Key, str, int, int]]:
+    """(key, counter, stored, recomputed) for every counter that differs. Empty is good."""
+    zero = dict.fromkeys(COUNTERS, 0)
+    differences = []
+    stray = DailyStat.objects.all()
+    span = raw_span()
+    for first, last in windows(*span) if span else ():
+        stray = stray.exclude(day__gte=first, day__lte=last)
+        stored = {
+            (row.region_code, row.day): counters_of(row)
+            for row in DailyStat.objects.filter(day__gte=first, day__lte=last)
+        }
+        fresh = compute(first=first, last=last)
+        for key in sorted(set(stored) | set(fresh)):
+            old, new = stored.get(key, zero), fresh.get(key, zero)
+            differences += [
+                (key, name, old[name], new[name]) for name in COUNTERS if old[name] != new[name]
+            ]
+    # Rows outside the span of the raw data should not exist at all.
+    for row in stray:
+        counts = counters_of(row)
+        differences += [((row.region_code, row.day), name, counts[name], 0)
+                        for name in COUNTERS if counts[name]]
+    return differences
+
+
+def counters_of(row: DailyStat) -> Counts:
+    return {name: getattr(row, name) for name in COUNTERS}

@@ -1,0 +1,270 @@
+"""Dashboard figures and statistics, read from the rollups (never raw visits or cases).
+
+Callers resolve the region through `area_get_for_user` first, so everything
+here lies inside the user's jurisdiction. The one raw read is the count of
+open cases past their deadline: "overdue" changes with the clock, not with a
+commit, so it cannot be rolled up; it reads open cases only, through a partial
+index on (received_region, deadline) where status is open.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from cases.models import Case, Status
+from centres.models import Region, within_q
+from centres.selectors import (
+    ChildKeys,
+    ChildRow,
+    centre_counts_by_level,
+    region_children_with_counts,
+    region_get_for_user,
+    user_root_region,
+)
+from dashboards.models import COUNTERS, LEVELS, NATION, VISIT_CHANNELS, VISIT_PURPOSES, DailyStat
+from dashboards.rollups import day_start, rollup_version
+
+CACHE_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of days; None on either side leaves it open."""
+
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def days(self, rows: QuerySet[DailyStat]) -> QuerySet[DailyStat]:
+        if self.since is not None:
+            rows = rows.filter(day__gte=self.since)
+        if self.until is not None:
+            rows = rows.filter(day__lte=self.until)
+        return rows
+
+    def received(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        if self.since is not None:
+            cases = cases.filter(received_at__gte=day_start(self.since))
+        if self.until is not None:
+            cases = cases.filter(
+                received_at__lt=day_start(self.until + datetime.timedelta(days=1))
+            )
+        return cases
+
+
+def area_get_for_user(*, user: Any, code: str | None) -> Region | None:
+    """The region a dashboard shows: the given code (404 outside), else the user's own area."""
+    if code:
+        return region_get_for_user(user=user, code=code)
+    return user_root_region(user)
+
+
+def area_code(region: Region | None) -> str:
+    return region.code if region is not None else NATION
+
+
+def _rows(region: Region | None, period: Period) -> QuerySet[DailyStat]:
+    return period.days(DailyStat.objects.filter(region_code=area_code(region)))
+
+
+def _sums(rows: QuerySet[DailyStat]) -> dict[str, int]:
+    figures = rows.aggregate(**{name: Sum(name) for name in COUNTERS})
+    return {name: figures[name] or 0 for name in COUNTERS}
+
+
+def _open_past_deadline(now: datetime.datetime, period: Period) -> QuerySet[Case]:
+    return period.received(Case.objects.filter(status=Status.OPEN, deadline__lt=now))
+
+
+def overdue_count(region: Region | None, period: Period, now: datetime.datetime) -> int:
+    cases = _open_past_deadline(now, period)
+    if region is not None:
+        cases = cases.filter(within_q(region.code, "received_region"))
+    return cases.count()
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def case_figures(sums: dict[str, int], *, overdue: int, code: str) -> dict[str, Any]:
+    """The case statistics of DESIGN.md §4 from summed rollup counters."""
+    finished = sums["cases_resolved"] + sums["cases_closed"]
+    return {
+        "region": code,
+        "total": sums["cases_open"] + finished,
+        "open": sums["cases_open"],
+        "resolved": sums["cases_resolved"],
+        "closed": sums["cases_closed"],
+        "resolved_locally": sums["cases_resolved_locally"],
+        "local_resolution_rate": rate(sums["cases_resolved_locally"], finished),
+        "escalated": sums["cases_escalated"],
+        "overdue": overdue,
+        "by_resolved_level": {level: sums[f"cases_resolved_{level}"] for level in LEVELS},
+    }
+
+
+def visit_figures(sums: dict[str, int], *, code: str) -> dict[str, Any]:
+    return {
+        "region": code,
+        "total": sums["visits"],
+        "by_channel": {c: sums[f"visits_{c}"] for c in VISIT_CHANNELS},
+        "by_purpose": {p: sums[f"visits_{p}"] for p in VISIT_PURPOSES},
+    }
+
+
+def case_stats(
+    *, region: Region | None, period: Period, now: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """Case statistics of a region's subtree (None: the nation): two queries."""
+    return case_figures(
+        _sums(_rows(region, period)),
+        overdue=overdue_count(region, period, now or timezone.now()),
+        code=area_code(region),
+    )
+
+
+def visit_stats(*, region: Region | None, period: Period) -> dict[str, Any]:
+    """Visit statistics of a region's subtree: one query."""
+    return visit_figures(_sums(_rows(region, period)), code=area_code(region))
+
+
+# --- the dashboard ----------------------------------------------------------------
+
+
+@dataclass
+class AreaFigures:
+    """What a dashboard shows of one area: its own, and each child's in the ranking."""
+
+    region: Region | None
+    sums: dict[str, int]
+    overdue: int
+    centres: ChildRow | None = None
+
+    @property
+    def cases(self) -> dict[str, Any]:
+        return case_figures(self.sums, overdue=self.overdue, code=area_code(self.region))
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.sums["follow_ups_satisfied"], self.sums["follow_ups"])
+
+
+@dataclass
+class Month:
+    month: datetime.date
+    visits: int
+    cases: int
+    resolved_locally: int
+
+
+@dataclass
+class Dashboard:
+    region: Region | None
+    period: Period
+    own: AreaFigures
+    centres_by_level: list[tuple[str, int]]
+    months: list[Month]
+    children: list[AreaFigures] = field(default_factory=list)
+
+
+def dashboard_get(
+    *, region: Region | None, period: Period, now: datetime.datetime | None = None
+) -> Dashboard:
+    """Everything a dashboard shows, cached until the rollups change (or 10 minutes pass)."""
+    key = f"dashboards:{rollup_version()}:{area_code(region)}:{period.since}:{period.until}"
+    dashboard: Dashboard | None = cache.get(key)
+    if dashboard is None:
+        dashboard = _dashboard_compute(region=region, period=period, now=now or timezone.now())
+        cache.set(key, dashboard, CACHE_SECONDS)
+    return dashboard
+
+
+def _dashboard_compute(
+    *, region: Region | None, period: Period, now: datetime.datetime
+) -> Dashboard:
+    own = AreaFigures(
+        region=region,
+        sums=_sums(_rows(region, period)),
+        overdue=overdue_count(region, period, now),
+    )
+    return Dashboard(
+        region=region,
+        period=period,
+        own=own,
+        centres_by_level=centre_counts_by_level(region=region),
+        months=_months(region, period),
+        children=_children(region, period, now),
+    )
+
+
+def _months(region: Region | None, period: Period) -> list[Month]:
+    rows = (
+        _rows(region, period)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(
+            visits=Sum("visits"),
+            cases_open=Sum("cases_open"),
+            cases_resolved=Sum("cases_resolved"),
+            cases_closed=Sum("cases_closed"),
+            resolved_locally=Sum("cases_resolved_locally"),
+        )
+        .order_by("month")
+    )
+    return [
+        Month(
+            month=row["month"],
+            visits=row["visits"],
+            cases=row["cases_open"] + row["cases_resolved"] + row["cases_closed"],
+            resolved_locally=row["resolved_locally"],
+        )
+        for row in rows
+    ]
+
+
+def _children(region: Region | None, period: Period, now: datetime.datetime) -> list[AreaFigures]:
+    """Each child region with its figures: four queries whatever the number of children."""
+    centres = region_children_with_counts(region=region)  # the children and their centres
+    if not centres:
+        return []
+    children = [row.region for row in centres]
+    sums: dict[str, dict[str, int]] = {
+        row["region_code"]: {name: row[name] or 0 for name in COUNTERS}
+        for row in period.days(
+            DailyStat.objects.filter(region_code__in=[c.code for c in children])
+        )
+        .values("region_code")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by()
+    }
+    keys = ChildKeys(children)
+    overdue: dict[str, int] = {}
+    open_late = _open_past_deadline(now, period)
+    if region is not None:
+        open_late = open_late.filter(within_q(region.code, "received_region"))
+    for row in (
+        open_late.annotate(key=Substr("received_region_id", 1, keys.width))
+        .values("key")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        child = keys.child_of(row["key"])
+        if child is not None:
+            overdue[child.code] = overdue.get(child.code, 0) + row["n"]
+    zero = dict.fromkeys(COUNTERS, 0)
+    return [
+        AreaFigures(
+            region=row.region,
+            sums=sums.get(row.region.code, zero),
+            overdue=overdue.get(row.region.code, 0),
+            centres=row,
+        )
+        for row in centres
+    ]

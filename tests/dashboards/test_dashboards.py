@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from centres.models import User
+from dashboards import rollups
+from tests.conftest import api_as
+from tests.dashboards.scenario import Scenario
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def queries(client: Client, url: str, **params: str) -> int:
+    from django.core.cache import cache
+
+    cache.clear()  # measure the computation, not the cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/330681/", "/dashboard/330681107/"])
+def test_a_dashboard_runs_a_fixed_number_of_queries_whatever_the_data(
+    url: str, ministry: User
+) -> None:
+    client = logged_in(ministry)
+    scenario = Scenario(11)
+    scenario.visits(3)
+    scenario.cases(2)
+    rollups.rollups_refresh()
+    small = queries(client, url)
+    scenario.visits(40)
+    scenario.cases(15)
+    scenario.moves(20)
+    rollups.rollups_refresh()
+    assert queries(client, url) == small
+
+
+def test_the_statistics_api_runs_a_fixed_number_of_queries(ministry: User) -> None:
+    client = api_as(ministry)
+    scenario = Scenario(12)
+    scenario.cases(2)
+    rollups.rollups_refresh()
+    with CaptureQueriesContext(connection) as small:
+        client.get("/api/v1/stats/cases/", {"region": "330000"})
+    scenario.cases(20)
+    scenario.moves(20)
+    rollups.rollups_refresh()
+    with CaptureQueriesContext(connection) as large:
+        client.get("/api/v1/stats/cases/", {"region": "330000"})
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_statistics_api_answers_the_fixed_shape(county_staff: User) -> None:
+    scenario = Scenario(13)
+    scenario.cases(6)
+    rollups.rollups_refresh()
+    body = api_as(county_staff).get("/api/v1/stats/cases/", {"region": "330681"}).json()
+    assert set(body) == {
+        "region", "total", "open", "resolved", "closed", "resolved_locally",
+        "local_resolution_rate", "escalated", "overdue", "by_resolved_level",
+    }
+    assert body["region"] == "330681000000"
+    assert body["total"] == body["open"] + body["resolved"] + body["closed"]
+    assert set(body["by_resolved_level"]) == {"village", "township", "county", "city", "province"}
+
+
+def test_the_statistics_api_answers_csv_for_spreadsheets(county_staff: User) -> None:
+    Scenario(14).cases(3)
+    rollups.rollups_refresh()
+    response = api_as(county_staff).get("/api/v1/stats/cases/?region=330681&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    header, values = response.content.decode("utf-8-sig").splitlines()
+    assert header.startswith("region,total,open")
+    assert "by_resolved_level.village" in header
+    assert values.startswith("330681000000,")
+
+
+def test_visit_statistics_answer_by_channel_and_purpose(county_staff: User) -> None:
+    Scenario(15).visits(8)
+    rollups.rollups_refresh()
+    body = api_as(county_staff).get("/api/v1/stats/visits/", {"region": "330681"}).json()
+    assert body["total"] == sum(body["by_channel"].values()) == sum(body["by_purpose"].values())
+
+
+def test_statistics_need_a_region_and_refuse_one_outside(charlie: User) -> None:
+    client = api_as(charlie)
+    assert client.get("/api/v1/stats/cases/").status_code == 400
+    assert "region" in client.get("/api/v1/stats/cases/").json()
+    assert client.get("/api/v1/stats/cases/", {"region": "330681"}).status_code == 404
+    assert client.get("/api/v1/stats/cases/", {"region": "4301"}).status_code == 400
+
+
+def test_a_county_official_cannot_open_another_countys_dashboard(world: None) -> None:
+    from tests.factories.cases import staff_at
+
+    liuyang_official = staff_at("430181", "ly_official", role=User.Role.OFFICIAL)
+    client = logged_in(liuyang_official)
+    assert client.get("/dashboard/430181101/").status_code == 200
+    assert client.get("/dashboard/330681/").status_code == 404
+    assert client.get("/dashboard/330681/export.xlsx").status_code == 404
+
+
+def test_the_export_holds_the_same_figures_as_the_page(ministry: User) -> None:
+    scenario = Scenario(16)
+    scenario.visits(20)
+    scenario.cases(8)
+    scenario.moves(15)
+    rollups.rollups_refresh()
+    client = logged_in(ministry)
+    page = client.get("/dashboard/330681/")
+    rows = {child.region.code: values for child, values in page.context["rows"]}
+    book = load_workbook(BytesIO(client.get("/dashboard/330681/export.xlsx").content))
+    sheet = book.active
+    assert "诸暨市" in sheet["A1"].value and "台账" in sheet["A1"].value
+    exported = {
+        row[1]: list(row[2:])
+        for row in sheet.iter_rows(min_row=7, values_only=True)
+        if row[1]
+    }
+    assert exported == {code: list(values) for code, values in rows.items()}
+    total_row = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "合计")
+    assert list(total_row[2:]) == list(page.context["total"])
+
+
+def test_the_dashboard_shows_new_figures_after_a_refresh(ministry: User) -> None:
+    client = logged_in(ministry)
+    scenario = Scenario(17)
+    scenario.visits(2)
+    rollups.rollups_refresh()
+    before = client.get("/dashboard/330000/").context["board"].own.sums["visits"]
+    scenario.visits(5)
+    # Cached until the rollups change...
+    assert client.get("/dashboard/330000/").context["board"].own.sums["visits"] == before
+    rollups.rollups_refresh()
+    after = client.get("/dashboard/330000/").context["board"].own.sums["visits"]
+    assert after > before
+
+
+def test_the_nation_dashboard_ranks_the_provinces(ministry: User) -> None:
+    Scenario(18).visits(10)
+    rollups.rollups_refresh()
+    page = logged_in(ministry).get("/dashboard/", {"sort": "visits"})
+    names = [child.region.name for child, _values in page.context["rows"]]
+    assert names[:2] == ["浙江省", "湖南省"] or names[:2] == ["湖南省", "浙江省"]
+    body = page.content.decode()
+    assert "<svg" in body and "工作看板" in body
+
+
+def test_a_reversed_date_range_is_refused_with_a_message(ministry: User) -> None:
+    body = logged_in(ministry).get(
+        "/dashboard/", {"since": "2026-05-01", "until": "2026-01-01"}
+    ).content.decode()
+    assert "开始日期晚于结束日期" in body
