@@ -218,15 +218,28 @@ def _months(region: Region | None, period: Period) -> list[Month]:
         )
         .order_by("month")
     )
-    return [
-        Month(
-            month=row["month"],
+    found = {
+        _month_start(row["month"]): Month(
+            month=_month_start(row["month"]),
             visits=row["visits"],
             cases=row["cases_open"] + row["cases_resolved"] + row["cases_closed"],
             resolved_locally=row["resolved_locally"],
         )
         for row in rows
-    ]
+    }
+    if period.since is None or period.until is None:
+        return [found[month] for month in sorted(found)]
+    # Every month of the period, the quiet ones too: a trend reads at a glance.
+    months, month = [], _month_start(period.since)
+    while month <= period.until:
+        months.append(found.get(month, Month(month=month, visits=0, cases=0, resolved_locally=0)))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_start(value: datetime.date | datetime.datetime) -> datetime.date:
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    return day.replace(day=1)
 
 
 def _children(region: Region | None, period: Period, now: datetime.datetime) -> list[AreaFigures]:

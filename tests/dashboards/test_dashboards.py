@@ -165,3 +165,12 @@ def test_a_reversed_date_range_is_refused_with_a_message(ministry: User) -> None
         "/dashboard/", {"since": "2026-05-01", "until": "2026-01-01"}
     ).content.decode()
     assert "开始日期晚于结束日期" in body
+
+
+def test_the_trend_shows_every_month_of_the_period(ministry: User) -> None:
+    Scenario(19).visits(5)
+    rollups.rollups_refresh()
+    page = logged_in(ministry).get("/dashboard/", {"since": "2026-01-15", "until": "2026-11-28"})
+    months = page.context["board"].months
+    assert [m.month.month for m in months] == list(range(1, 12))
+    assert sum(m.visits for m in months) == page.context["board"].own.sums["visits"]
