@@ -28,8 +28,16 @@ from centres.selectors import (
     region_get_for_user,
     user_root_region,
 )
-from dashboards.models import COUNTERS, LEVELS, NATION, VISIT_CHANNELS, VISIT_PURPOSES, DailyStat
-from dashboards.rollups import day_start, rollup_version
+from dashboards.models import (
+    COUNTERS,
+    LEVELS,
+    NATION,
+    VISIT_CHANNELS,
+    VISIT_PURPOSES,
+    DailyStat,
+    RollupState,
+)
+from dashboards.rollups import STATE, day_start, rollup_version
 
 CACHE_SECONDS = 10 * 60
 
@@ -172,6 +180,7 @@ class Dashboard:
     centres_by_level: list[tuple[str, int]]
     months: list[Month]
     children: list[AreaFigures] = field(default_factory=list)
+    as_of: datetime.datetime | None = None  # the rollups hold every change up to here
 
 
 def dashboard_get(
@@ -201,6 +210,7 @@ def _dashboard_compute(
         centres_by_level=centre_counts_by_level(region=region),
         months=_months(region, period),
         children=_children(region, period, now),
+        as_of=RollupState.objects.filter(name=STATE).values_list("upto", flat=True).first(),
     )
 
 

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from cases.models import Case
@@ -116,4 +117,32 @@ def test_the_refresh_and_rebuild_tasks_run_on_celery(ministry: User) -> None:
     Scenario(9).visits(4)
     assert rollups_refresh.delay().get() > 0
     assert rollups_rebuild.delay().get() > 0
+    assert rollups.rollups_differences() == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL; CI runs this on PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_agree_with_a_recomputation(world: None) -> None:
+    import threading
+
+    Scenario(21).visits(15)
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        try:
+            rollups.rollups_refresh()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
     assert rollups.rollups_differences() == []
