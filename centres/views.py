@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from centres.sections import centre_sections
 from centres.selectors import (
     centre_counts_by_level,
     centre_get_for_user,
@@ -66,6 +67,7 @@ def centre_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": region_ancestors(region, below=root) if region != root else [],
         "children": region_children_with_counts(region=region),
         "counts": centre_counts_by_level(region=region),
+        "sections": centre_sections(request, centre),
     }
     return render(request, "centres/centre_detail.html", context)
 

@@ -1,5 +1,6 @@
 """The navigation bar, by role. Entries whose route does not exist are left out."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,6 +17,14 @@ NAV = [
     ("centres:directory", _("Centres"), {"staff", "official"}),
 ]
 
+# route name -> a function of the request giving a count to show beside the entry
+# (0 or None shows nothing). Rooms register theirs in AppConfig.ready().
+NAV_BADGES: dict[str, Callable[[HttpRequest], int | None]] = {}
+
+
+def nav_badge_register(route: str, badge: Callable[[HttpRequest], int | None]) -> None:
+    NAV_BADGES[route] = badge
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -29,5 +38,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        entries.append({"url": url, "label": label, "active": request.path.startswith(url)})
+        badge = NAV_BADGES.get(name)
+        entries.append({
+            "url": url,
+            "label": label,
+            "active": request.path.startswith(url),
+            "badge": badge(request) if badge else None,
+        })
     return {"nav": entries}

@@ -207,3 +207,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Demonstration centres -------------------------------------------------
+# Village stations serving 300+ veterans are eligible in the national scheme;
+# counting them in the 60% target is a policy choice, off by default.
+DEMONSTRATION_VILLAGES_ELIGIBLE = env_bool("DEMONSTRATION_VILLAGES_ELIGIBLE", default=False)
+DEMONSTRATION_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

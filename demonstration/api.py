@@ -1,0 +1,210 @@
+"""REST: /api/v1/stats/targets/ (DESIGN.md §4, fixed), designations and assessments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centres.filters import RegionCodeField, SubtreeFilter
+from centres.selectors import region_get_for_user
+from demonstration.models import Assessment, Designation
+from demonstration.selectors import target_rows
+from demonstration.services import (
+    TransitionNotAllowed,
+    assessment_approve,
+    assessment_forward,
+    assessment_return,
+    assessment_submit,
+    designation_revoke,
+    this_year,
+)
+
+
+class TargetSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    name = serializers.CharField(source="region.name")
+    level = serializers.CharField(source="region.level")
+    model_year = serializers.IntegerField(source="region.model_year")
+    total = serializers.IntegerField()
+    demonstration = serializers.IntegerField()
+    ratio = serializers.FloatField(allow_null=True)
+    meets_target = serializers.BooleanField()
+    shortfall = serializers.IntegerField()
+
+
+class TargetQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    region = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_region(self, value: str) -> str:
+        try:
+            return RegionCodeField(required=False).clean(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class TargetStatsView(APIView):
+    """The 60% target of the model cities and counties in the caller's jurisdiction,
+    from the latest snapshot of the year (computed on the fly if the year has none)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description="default: this year"),
+            OpenApiParameter("region", str, description="a region code: its subtree only"),
+        ],
+        responses=TargetSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = TargetQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or this_year()
+        code = query.validated_data.get("region") or None
+        if code:
+            region_get_for_user(user=request.user, code=code)  # 404 outside the jurisdiction
+        rows = target_rows(user=request.user, year=year, region_code=code)
+        return Response(TargetSerializer(rows, many=True).data)
+
+
+class DesignationSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="centre.region_id", read_only=True)
+    centre_name = serializers.CharField(source="centre.name", read_only=True)
+
+    class Meta:
+        model = Designation
+        fields = [
+            "id", "centre", "region", "centre_name", "year", "grade", "source", "assessment",
+            "created_at", "revoked_on", "revoke_reason",
+        ]
+
+
+class DesignationFilter(django_filters.FilterSet):
+    region = SubtreeFilter(field_name="centre__region_id")
+    in_force = django_filters.NumberFilter(method="filter_in_force", label="in force in year")
+
+    class Meta:
+        model = Designation
+        fields = ["region", "year", "grade", "source"]
+
+    def filter_in_force(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+        return qs.in_force(int(value))  # type: ignore[attr-defined]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="centre.region_id", read_only=True)
+    centre_name = serializers.CharField(source="centre.name", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "centre", "region", "centre_name", "year", "standard", "status", "score",
+            "passed", "review_comment", "created_at", "decided_at",
+        ]
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    region = SubtreeFilter(field_name="centre__region_id")
+
+    class Meta:
+        model = Assessment
+        fields = ["region", "year", "status"]
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    revoked_on = serializers.DateField(required=False)
+
+
+def _conflict(exc: TransitionNotAllowed) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+
+class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Designations of centres in the caller's jurisdiction; `revoke` (摘牌) for officials."""
+
+    serializer_class = DesignationSerializer
+    filterset_class = DesignationFilter
+
+    def get_queryset(self) -> QuerySet[Designation]:
+        return Designation.objects.visible_to(self.request.user).select_related(
+            "centre"
+        ).order_by("-year", "centre__region_id")
+
+    @extend_schema(request=RevokeSerializer, responses=DesignationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        designation = self.get_object()
+        body = RevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            designation = designation_revoke(
+                designation=designation, by=request.user,  # type: ignore[arg-type]
+                reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
+            )
+        except TransitionNotAllowed as exc:
+            return _conflict(exc)
+        return Response(DesignationSerializer(designation).data)
+
+
+class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Assessments of centres in the caller's jurisdiction, and their workflow steps
+    (409 when the state or the caller does not allow the step)."""
+
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        return Assessment.objects.visible_to(self.request.user).select_related(
+            "centre"
+        ).order_by("-created_at", "-id")
+
+    def _step(
+        self, request: Request, run: Callable[[Assessment, Any, str], Assessment]
+    ) -> Response:
+        assessment = self.get_object()
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            assessment = run(assessment, request.user, body.validated_data["comment"])
+        except TransitionNotAllowed as exc:
+            return _conflict(exc)
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=None, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, lambda a, by, c: assessment_submit(assessment=a, by=by))
+
+    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(
+            request, lambda a, by, c: assessment_return(assessment=a, by=by, comment=c)
+        )
+
+    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def forward(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(
+            request, lambda a, by, c: assessment_forward(assessment=a, by=by, comment=c)
+        )
+
+    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(
+            request, lambda a, by, c: assessment_approve(assessment=a, by=by, note=c)
+        )

@@ -1,0 +1,210 @@
+"""Reads that users see, always through the user's jurisdiction."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from centres import codes
+from centres.models import Centre, Region, User, jurisdiction_q, within_q
+from demonstration.models import Assessment, Designation, TargetSnapshot
+from demonstration.targets import eligible_centres, in_force_exists, targets_compute
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One model region's figures for a year, from a snapshot or computed just now."""
+
+    region: Region
+    year: int
+    total: int
+    demonstration: int
+    meets_target: bool
+    shortfall: int
+    computed_at: datetime.datetime | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.demonstration / self.total if self.total else None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.demonstration / self.total) if self.total else 0
+
+
+def _in_scope(user: Any, region_code: str | None) -> Q:
+    q = jurisdiction_q(user, "region_id")
+    if region_code:
+        q &= within_q(region_code, "region_id")
+    return q
+
+
+def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list[TargetRow]:
+    """The model regions in the user's area (and under `region_code`) for the year.
+
+    Served from the latest snapshot of that year; computed on the fly (not
+    stored) when the year has none yet.
+    """
+    latest = TargetSnapshot.objects.filter(year=year).aggregate(d=Max("date"))["d"]
+    if latest is not None:
+        snapshots = (
+            TargetSnapshot.objects.filter(_in_scope(user, region_code), year=year, date=latest)
+            .select_related("region")
+            .order_by("region_id")
+        )
+        return [
+            TargetRow(
+                region=s.region, year=year, total=s.total, demonstration=s.demonstration,
+                meets_target=s.meets_target, shortfall=s.shortfall, computed_at=s.computed_at,
+            )
+            for s in snapshots
+        ]
+    prefix = _user_prefix(user)
+    wanted = codes.prefix_of(region_code) if region_code else ""
+    return [
+        TargetRow(
+            region=f.region, year=year, total=f.total, demonstration=f.demonstration,
+            meets_target=f.meets_target, shortfall=f.shortfall, computed_at=None,
+        )
+        for f in targets_compute(year=year)
+        if f.region.code.startswith(prefix) and f.region.code.startswith(wanted)
+    ]
+
+
+def _user_prefix(user: Any) -> str:
+    if not getattr(user, "is_authenticated", False):
+        return "\0"  # matches nothing
+    return codes.prefix_of(user.region_id) if user.region_id else ""
+
+
+def targets_short_count(*, user: Any, year: int) -> int:
+    """How many model regions in the user's area are below target (latest snapshot)."""
+    latest = TargetSnapshot.objects.filter(year=year).values("date").order_by("-date")[:1]
+    return TargetSnapshot.objects.filter(
+        jurisdiction_q(user, "region_id"), year=year, date=Subquery(latest), meets_target=False
+    ).count()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    centre: Centre
+    latest_score: Decimal | None
+
+
+def target_candidates(
+    *, rows: list[TargetRow], year: int, per_region: int = 10
+) -> dict[str, list[Candidate]]:
+    """For each short region: eligible centres without a designation in force, best
+    latest approved assessment score first (never assessed last). One query."""
+    short = [row.region for row in rows if not row.meets_target and row.total > 0]
+    if not short:
+        return {}
+    latest_score = (
+        Assessment.objects.filter(centre=OuterRef("pk"), status=Assessment.Status.APPROVED)
+        .order_by("-decided_at", "-id")
+        .values("score")[:1]
+    )
+    centres = (
+        eligible_centres()
+        .filter(reduce(or_, [within_q(r.code, "region_id") for r in short]))
+        .exclude(in_force_exists(year))
+        .annotate(latest_score=Subquery(latest_score))
+        .select_related("region")
+        .order_by(F("latest_score").desc(nulls_last=True), "region_id")
+    )
+    found: dict[str, list[Candidate]] = defaultdict(list)
+    # A city and one of its counties may both be short: a centre is a candidate of both.
+    for centre in centres:
+        for region in short:
+            if region.contains(centre.region_id) and len(found[region.code]) < per_region:
+                found[region.code].append(
+                    Candidate(centre=centre, latest_score=centre.latest_score)
+                )
+    return dict(found)
+
+
+# --- Assessments ------------------------------------------------------------------
+
+
+def assessment_get_for_user(*, user: Any, pk: int) -> Assessment:
+    assessment = (
+        Assessment.objects.visible_to(user)
+        .select_related("centre__region", "standard", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    return assessment
+
+
+def assessments_of_own_centre(*, user: User) -> QuerySet[Assessment]:
+    """The assessments of the centre the user works at (staff only)."""
+    if not user.is_staff_member or user.region_id is None:
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(centre__region_id=user.region_id)
+        .select_related("centre", "standard")
+    )
+
+
+def assessments_to_review(*, user: User) -> QuerySet[Assessment]:
+    """Submitted assessments of the centres one level below the user."""
+    if user.region_id is None:
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(status=Assessment.Status.SUBMITTED, centre__region__parent_id=user.region_id)
+        .select_related("centre__region", "standard")
+        .order_by("created_at")
+    )
+
+
+def assessments_to_approve(*, user: User) -> QuerySet[Assessment]:
+    """Forwarded assessments in a city or provincial official's area."""
+    if not user.is_official or user.region_id is None:
+        return Assessment.objects.none()
+    if codes.level_of(user.region_id) not in ("city", "province"):
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(status=Assessment.Status.FORWARDED)
+        .select_related("centre__region", "standard")
+        .order_by("created_at")
+    )
+
+
+def designation_get_for_user(*, user: Any, pk: int) -> Designation:
+    designation = (
+        Designation.objects.visible_to(user).select_related("centre__region").filter(pk=pk).first()
+    )
+    if designation is None:
+        raise Http404
+    return designation
+
+
+@dataclass(frozen=True)
+class RatingHistory:
+    assessments: list[Assessment]
+    designations: list[Designation]
+
+
+def centre_rating_history(*, user: Any, centre: Centre) -> RatingHistory:
+    """A centre's assessments and designations, newest first (two queries)."""
+    return RatingHistory(
+        assessments=list(
+            Assessment.objects.visible_to(user).filter(centre=centre).select_related("standard")
+        ),
+        designations=list(
+            Designation.objects.visible_to(user).filter(centre=centre).order_by("-year")
+        ),
+    )

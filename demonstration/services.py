@@ -1,0 +1,451 @@
+"""Writes: the assessment workflow, designations and target snapshots.
+
+Each workflow transition is one service: it checks the state and who may act,
+saves with `update_fields` and appends an `AssessmentEvent`. A user outside the
+centre's jurisdiction gets 404 (the record does not exist for them); a user
+inside it who may not take this step, or a step the state does not allow,
+raises `TransitionNotAllowed` (409 in the API, a message on pages).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres import codes
+from centres.csvimport import RowError
+from centres.models import Centre, Level, User, jurisdiction_q
+from demonstration.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentScore,
+    Designation,
+    Standard,
+    StandardItem,
+    TargetSnapshot,
+)
+from demonstration.targets import centre_is_eligible, targets_compute
+
+Status = Assessment.Status
+Action = AssessmentEvent.Action
+
+
+class TransitionNotAllowed(Exception):
+    """A workflow step refused by the state or by who asks; the message is for the user."""
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def _visible_or_404(user: User, centre: Centre) -> None:
+    visible = Centre.objects.filter(jurisdiction_q(user, "region_id"), pk=centre.pk).exists()
+    if not visible:
+        raise Http404
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related(
+        "centre__region", "standard"
+    ).get(pk=assessment.pk)
+
+
+def _event(
+    assessment: Assessment, *, action: str, from_status: str, by: User, note: str = ""
+) -> None:
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        action=action,
+        from_status=from_status,
+        to_status=assessment.status,
+        by=by,
+        note=note,
+    )
+
+
+def _require_state(assessment: Assessment, *states: str) -> None:
+    if assessment.status not in states:
+        raise TransitionNotAllowed(
+            _("This step is not allowed while the assessment is “%(status)s”.")
+            % {"status": assessment.get_status_display()}
+        )
+
+
+# --- Who may act ------------------------------------------------------------
+
+
+def may_self_assess(user: User, centre: Centre) -> bool:
+    """Staff of the centre itself fill in and submit its self-assessment."""
+    return user.is_authenticated and user.is_staff_member and user.region_id == centre.region_id
+
+
+def may_review(user: User, centre: Centre) -> bool:
+    """Staff or officials of the next level up (the parent region) review."""
+    parent = centre.region.parent_id
+    return user.is_authenticated and parent is not None and user.region_id == parent
+
+
+def may_approve(user: User, centre: Centre) -> bool:
+    """A city or provincial official whose jurisdiction holds the centre approves."""
+    if not (user.is_authenticated and user.is_official and user.region_id is not None):
+        return False
+    return codes.level_of(user.region_id) in (Level.CITY, Level.PROVINCE) and (
+        centre.region_id.startswith(codes.prefix_of(user.region_id))
+    )
+
+
+def may_revoke(user: User, centre: Centre) -> bool:
+    """Officials of the centre's jurisdiction (any level above it) revoke."""
+    return (
+        user.is_authenticated
+        and user.is_official
+        and (user.region_id is None or centre.region_id.startswith(codes.prefix_of(user.region_id)))
+    )
+
+
+def _refuse_unless(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise TransitionNotAllowed(message)
+
+
+# --- The assessment workflow -------------------------------------------------
+
+
+def standard_for_year(year: int) -> Standard:
+    """The latest version of the newest standard in force in that year."""
+    standard = Standard.objects.filter(year__lte=year).order_by("-year", "-version").first()
+    if standard is None:
+        raise TransitionNotAllowed(_("No standard exists for %(year)d.") % {"year": year})
+    return standard
+
+
+@transaction.atomic
+def assessment_create(*, centre: Centre, by: User, year: int | None = None) -> Assessment:
+    """Start a self-assessment (draft) of the centre for the year."""
+    _visible_or_404(by, centre)
+    _refuse_unless(
+        may_self_assess(by, centre), _("Only staff of this centre may start its self-assessment.")
+    )
+    year = year or this_year()
+    if not centre_is_eligible(centre):
+        raise TransitionNotAllowed(
+            _("This centre is not eligible: only county and township centres are assessed.")
+        )
+    if Assessment.objects.filter(centre=centre, year=year).exclude(
+        status=Status.APPROVED
+    ).exists():
+        raise TransitionNotAllowed(_("An assessment of this centre for this year is in progress."))
+    assessment = Assessment.objects.create(
+        centre=centre, year=year, standard=standard_for_year(year), created_by=by
+    )
+    _event(assessment, action=Action.CREATED, from_status="", by=by)
+    return assessment
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    item: StandardItem
+    points: Decimal
+    note: str = ""
+    evidence: UploadedFile | None = None
+
+
+@transaction.atomic
+def assessment_scores_save(
+    *, assessment: Assessment, scores: Sequence[ScoreInput], by: User
+) -> Assessment:
+    """Record the centre's own points per indicator (draft only)."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(
+        may_self_assess(by, assessment.centre),
+        _("Only staff of this centre may score its self-assessment."),
+    )
+    _require_state(assessment, Status.DRAFT)
+    existing = {s.item_id: s for s in assessment.scores.all()}
+    for score in scores:
+        if score.item.dimension.standard_id != assessment.standard_id:
+            raise TransitionNotAllowed(_("This indicator belongs to another standard."))
+        if not Decimal(0) <= score.points <= score.item.max_points:
+            raise TransitionNotAllowed(
+                _("Points for %(item)s must lie between 0 and %(max)s.")
+                % {"item": score.item.number, "max": score.item.max_points}
+            )
+        row = existing.get(score.item.pk) or AssessmentScore(assessment=assessment, item=score.item)
+        row.points = score.points
+        row.note = score.note
+        if score.evidence is not None:
+            row.evidence = score.evidence
+        row.full_clean(exclude=["assessment", "item"])
+        row.save()
+    _event(assessment, action=Action.SCORED, from_status=assessment.status, by=by)
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
+    """draft → submitted: the centre sends its self-assessment up for review."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(
+        may_self_assess(by, assessment.centre),
+        _("Only staff of this centre may submit its self-assessment."),
+    )
+    _require_state(assessment, Status.DRAFT)
+    items = StandardItem.objects.filter(dimension__standard=assessment.standard).count()
+    if assessment.scores.count() < items:
+        raise TransitionNotAllowed(_("Score every indicator before submitting."))
+    before = assessment.status
+    assessment.status = Status.SUBMITTED
+    assessment.save(update_fields=["status"])
+    _event(assessment, action=Action.SUBMITTED, from_status=before, by=by)
+    return assessment
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, by: User, comment: str) -> Assessment:
+    """submitted → draft: the next level up sends it back with comments."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(
+        may_review(by, assessment.centre),
+        _("Only the next level up may review this assessment."),
+    )
+    _require_state(assessment, Status.SUBMITTED)
+    if not comment.strip():
+        raise TransitionNotAllowed(_("Say what needs to change when returning an assessment."))
+    before = assessment.status
+    assessment.status = Status.DRAFT
+    assessment.review_comment = comment.strip()
+    assessment.save(update_fields=["status", "review_comment"])
+    _event(assessment, action=Action.RETURNED, from_status=before, by=by, note=comment.strip())
+    return assessment
+
+
+@transaction.atomic
+def assessment_forward(*, assessment: Assessment, by: User, comment: str = "") -> Assessment:
+    """submitted → forwarded: the next level up passes it on for approval."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(
+        may_review(by, assessment.centre),
+        _("Only the next level up may review this assessment."),
+    )
+    _require_state(assessment, Status.SUBMITTED)
+    before = assessment.status
+    assessment.status = Status.FORWARDED
+    assessment.review_comment = comment.strip()
+    assessment.save(update_fields=["status", "review_comment"])
+    _event(assessment, action=Action.FORWARDED, from_status=before, by=by, note=comment.strip())
+    return assessment
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    total: Decimal
+    by_dimension: dict[str, Decimal]
+    passed: bool
+
+
+def assessment_result(assessment: Assessment) -> AssessmentResult:
+    """The total, the points per dimension and whether it passes (mark and every floor)."""
+    dimensions = list(assessment.standard.dimensions.all())
+    sums = dict(
+        assessment.scores.values_list("item__dimension_id").annotate(s=Sum("points")).order_by()
+    )
+    by_dimension = {d.code: sums.get(d.pk) or Decimal(0) for d in dimensions}
+    total = sum(by_dimension.values(), Decimal(0))
+    passed = total >= assessment.standard.pass_mark and all(
+        by_dimension[d.code] >= d.floor for d in dimensions
+    )
+    return AssessmentResult(total=total, by_dimension=by_dimension, passed=passed)
+
+
+def _grade_of(approver: User) -> str:
+    level = codes.level_of(approver.region_id) if approver.region_id else None
+    return Designation.Grade.PROVINCIAL if level == Level.PROVINCE else Designation.Grade.CITY
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, by: User, note: str = "") -> Assessment:
+    """forwarded → approved: the score is computed; a pass names the centre."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(
+        may_approve(by, assessment.centre),
+        _("Only a city or provincial official may approve assessments."),
+    )
+    _require_state(assessment, Status.FORWARDED)
+    if not centre_is_eligible(assessment.centre):
+        raise TransitionNotAllowed(_("This centre is no longer eligible for designation."))
+    result = assessment_result(assessment)
+    before = assessment.status
+    assessment.status = Status.APPROVED
+    assessment.score = result.total
+    assessment.passed = result.passed
+    assessment.decided_at = timezone.now()
+    assessment.save(update_fields=["status", "score", "passed", "decided_at"])
+    _event(assessment, action=Action.APPROVED, from_status=before, by=by, note=note)
+    if result.passed:
+        _designation, created = Designation.objects.get_or_create(
+            centre=assessment.centre,
+            year=assessment.year,
+            defaults={
+                "grade": _grade_of(by),
+                "source": Designation.Source.ASSESSMENT,
+                "assessment": assessment,
+            },
+        )
+        if created:
+            targets_recompute_on_commit(years=[assessment.year])
+    return assessment
+
+
+# --- Designations --------------------------------------------------------------
+
+
+@transaction.atomic
+def designation_revoke(
+    *, designation: Designation, by: User, reason: str, on: datetime.date | None = None
+) -> Designation:
+    """摘牌: the designation stops counting from the year of `on` (default today)."""
+    designation = Designation.objects.select_for_update().select_related("centre").get(
+        pk=designation.pk
+    )
+    _visible_or_404(by, designation.centre)
+    _refuse_unless(
+        may_revoke(by, designation.centre), _("Only an official may revoke a designation.")
+    )
+    if designation.revoked_on is not None:
+        raise TransitionNotAllowed(_("This designation is already revoked."))
+    if not reason.strip():
+        raise TransitionNotAllowed(_("Give the reason for revoking the designation."))
+    designation.revoked_on = on or timezone.localdate()
+    designation.revoke_reason = reason.strip()
+    designation.revoked_by = by
+    designation.save(update_fields=["revoked_on", "revoke_reason", "revoked_by"])
+    targets_recompute_on_commit(years=[designation.year, designation.revoked_on.year])
+    return designation
+
+
+@dataclass(frozen=True)
+class DesignationRow:
+    region_code: str
+    year: int
+    grade: str
+
+
+def designation_row_parse(values: dict[str, str], *, known_centres: set[str]) -> DesignationRow:
+    """One row of an `import_designations` file: `region_code,year[,grade]`."""
+    try:
+        code = codes.normalize_code(values.get("region_code", ""))
+    except codes.InvalidCode as exc:
+        raise RowError(str(exc)) from exc
+    if code not in known_centres:
+        raise RowError(
+            _("region %(code)s has no centre; import it with import_centres first.")
+            % {"code": code}
+        )
+    raw_year = values.get("year", "")
+    if not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
+        raise RowError(_("year “%(value)s” is not a year (2000 or later).") % {"value": raw_year})
+    grade = values.get("grade", "") or Designation.Grade.NATIONAL
+    if grade not in Designation.Grade.values:
+        raise RowError(
+            _("grade “%(value)s” is not one of national, provincial, city.") % {"value": grade}
+        )
+    return DesignationRow(region_code=code, year=int(raw_year), grade=grade)
+
+
+@transaction.atomic
+def designations_import(*, rows: Iterable[DesignationRow]) -> int:
+    """Upsert designations from an official list; the same file twice changes nothing."""
+    rows = list(rows)
+    centres = dict(
+        Centre.objects.filter(region_id__in={r.region_code for r in rows}).values_list(
+            "region_id", "pk"
+        )
+    )
+    Designation.objects.bulk_create(
+        [
+            Designation(
+                centre_id=centres[r.region_code],
+                year=r.year,
+                grade=r.grade,
+                source=Designation.Source.IMPORTED,
+            )
+            for r in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["centre", "year"],
+        update_fields=["grade"],
+        batch_size=2000,
+    )
+    if rows:
+        targets_recompute_on_commit(years=[min(r.year for r in rows)])
+    return len(rows)
+
+
+# --- Target snapshots ------------------------------------------------------------
+
+
+def targets_recompute_on_commit(*, years: Iterable[int]) -> None:
+    """After the designation change commits, recompute the affected years.
+
+    The current year always; a past year only if it already has snapshots (its
+    figures changed and somebody looks at them), so today's row tells the new story.
+    """
+    from demonstration.tasks import target_snapshot_recompute
+
+    current = this_year()
+    earliest = min([*years, current])
+    past = set(
+        TargetSnapshot.objects.filter(year__gte=earliest, year__lt=current)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    for year in sorted({current, *past}):
+        transaction.on_commit(partial(target_snapshot_recompute.delay, year))
+
+
+@transaction.atomic
+def target_snapshots_recompute(*, year: int | None = None) -> list[TargetSnapshot]:
+    """Store today's figures of every model region for the year (idempotent per day)."""
+    year = year or this_year()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    snapshots = [
+        TargetSnapshot(
+            region=f.region,
+            year=year,
+            date=today,
+            computed_at=now,
+            total=f.total,
+            demonstration=f.demonstration,
+            meets_target=f.meets_target,
+            shortfall=f.shortfall,
+        )
+        for f in targets_compute(year=year)
+    ]
+    # Regions no longer model regions for the year drop out of today's snapshot.
+    TargetSnapshot.objects.filter(year=year, date=today).exclude(
+        region_id__in=[s.region_id for s in snapshots]
+    ).delete()
+    TargetSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["region", "year", "date"],
+        update_fields=["computed_at", "total", "demonstration", "meets_target", "shortfall"],
+        batch_size=2000,
+    )
+    return snapshots
