@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -182,11 +183,14 @@ def assessment_scores_save(
                 % {"item": score.item.number, "max": score.item.max_points}
             )
         row = existing.get(score.item.pk) or AssessmentScore(assessment=assessment, item=score.item)
-        row.points = score.points
+        row.points = score.points.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         row.note = score.note
         if score.evidence is not None:
             row.evidence = score.evidence
-        row.full_clean(exclude=["assessment", "item"])
+        try:
+            row.full_clean(exclude=["assessment", "item"])
+        except ValidationError as exc:
+            raise TransitionNotAllowed(" ".join(exc.messages)) from exc
         row.save()
     _event(assessment, action=Action.SCORED, from_status=assessment.status, by=by)
     return assessment
