@@ -57,13 +57,21 @@ def designate(
 
 
 def full_marks(assessment: Assessment, *, minus: Decimal = Decimal(0)) -> list[ScoreInput]:
-    """Every indicator at its maximum, the first one `minus` points lower."""
-    items = StandardItem.objects.filter(dimension__standard=assessment.standard).order_by(
-        "dimension__order", "order"
+    """Every indicator at its maximum, the last one worth `minus` or more `minus` lower
+    (in the default standard: 5.3, so 7 points less also breaks the 家的能力 floor)."""
+    items = list(
+        StandardItem.objects.filter(dimension__standard=assessment.standard).order_by(
+            "dimension__order", "order"
+        )
     )
+    lowered = next((item.pk for item in reversed(items) if item.max_points >= minus), None)
     return [
-        ScoreInput(item=item, points=item.max_points - (minus if i == 0 else 0), note="见台账")
-        for i, item in enumerate(items)
+        ScoreInput(
+            item=item,
+            points=item.max_points - (minus if item.pk == lowered else 0),
+            note="见台账",
+        )
+        for item in items
     ]
 
 
