@@ -88,7 +88,9 @@ def _assessment(
     if "submit" in steps:
         assessment_submit(assessment=assessment, by=owner)
     if "forward" in steps:
-        assessment_forward(assessment=assessment, by=people["reviewer"], comment="材料齐全，同意上报")
+        assessment_forward(
+            assessment=assessment, by=people["reviewer"], comment="材料齐全，同意上报"
+        )
     if "approve" in steps:
         assessment_approve(assessment=assessment, by=people["approver"], note="（演示）")
 

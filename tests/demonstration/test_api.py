@@ -64,9 +64,9 @@ def test_the_caller_sees_only_model_regions_in_their_jurisdiction(
 def test_the_region_parameter_narrows_to_a_subtree_and_outsiders_get_404(
     ministry: User, charlie: User, zhuji_and_liuyang: None
 ) -> None:
-    answer = api_as(ministry).get(URL, {"year": 2026, "region": "430000"}).json()
+    answer = api_as(ministry).get(URL, {"year": "2026", "region": "430000"}).json()
     assert [r["region"] for r in answer] == ["430181000000"]
-    assert api_as(ministry).get(URL, {"year": 2026, "region": "330681107"}).json() == []
+    assert api_as(ministry).get(URL, {"year": "2026", "region": "330681107"}).json() == []
     assert api_as(charlie).get(URL, {"region": "330681"}).status_code == 404
 
 

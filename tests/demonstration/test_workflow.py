@@ -123,7 +123,9 @@ def test_only_the_next_level_up_reviews(
     assert assessment_forward(assessment=assessment, by=county_staff).status == Status.FORWARDED
 
 
-def test_steps_out_of_order_are_refused(alice: User, county_staff: User, city_official: User) -> None:
+def test_steps_out_of_order_are_refused(
+    alice: User, county_staff: User, city_official: User
+) -> None:
     assessment = assessment_at(Status.DRAFT, centre=fengqiao(), owner=alice)
     with pytest.raises(TransitionNotAllowed):
         assessment_forward(assessment=assessment, by=county_staff)
