@@ -18,7 +18,6 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -264,10 +263,11 @@ class AssessmentResult:
 def assessment_result(assessment: Assessment) -> AssessmentResult:
     """The total, the points per dimension and whether it passes (mark and every floor)."""
     dimensions = list(assessment.standard.dimensions.all())
-    sums = dict(
-        assessment.scores.values_list("item__dimension_id").annotate(s=Sum("points")).order_by()
-    )
-    by_dimension = {d.code: sums.get(d.pk) or Decimal(0) for d in dimensions}
+    # Summed here in Decimal: SQLite sums decimals as floats.
+    sums: dict[int, Decimal] = {}
+    for dimension_id, points in assessment.scores.values_list("item__dimension_id", "points"):
+        sums[dimension_id] = sums.get(dimension_id, Decimal(0)) + points
+    by_dimension = {d.code: sums.get(d.pk, Decimal(0)) for d in dimensions}
     total = sum(by_dimension.values(), Decimal(0))
     passed = total >= assessment.standard.pass_mark and all(
         by_dimension[d.code] >= d.floor for d in dimensions

@@ -294,3 +294,17 @@ def test_the_api_revokes_a_designation_for_officials_only(
     assert answer.status_code == 200
     assert answer.json()["revoked_on"] == "2026-05-01"
     assert api_as(city_official).post(url, {"reason": "again"}).status_code == 409
+
+
+def test_points_are_summed_exactly_in_decimals(alice: User) -> None:
+    from demonstration.services import assessment_result
+
+    assessment = assessment_create(centre=fengqiao(), by=alice, year=2026)
+    scores = [
+        ScoreInput(item=s.item, points=(s.item.max_points * Decimal("0.95")))
+        for s in full_marks(assessment)
+    ]
+    assessment_scores_save(assessment=assessment, scores=scores, by=alice)
+    result = assessment_result(assessment)
+    assert str(result.by_dimension["environment"]) == "19.1"  # 5.7 + 3.8 + 4.8 + 4.8
+    assert str(result.total) == "95.4"  # 6.65 rounds half up to 6.7
