@@ -74,7 +74,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     own_centre = (
         Centre.objects.visible_to(user).filter(region_id=user.region_id).first()
-        if user.region_id
+        if user.region_id and user.is_staff_member
         else None
     )
     context = {
