@@ -10,10 +10,11 @@ raises `TransitionNotAllowed` (409 in the API, a message on pages).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -58,6 +59,35 @@ def _lock(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update().select_related(
         "centre__region", "standard"
     ).get(pk=assessment.pk)
+
+
+def _begin(
+    assessment: Assessment,
+    *,
+    by: User,
+    may: Callable[[User, Centre], bool],
+    refusal: str,
+    state: str,
+) -> Assessment:
+    """Lock the row, then: 404 outside the jurisdiction, 409 for the wrong person or state."""
+    assessment = _lock(assessment)
+    _visible_or_404(by, assessment.centre)
+    _refuse_unless(may(by, assessment.centre), refusal)
+    _require_state(assessment, state)
+    return assessment
+
+
+def _move(
+    assessment: Assessment, *, to: str, action: str, by: User, note: str = "", **fields: Any
+) -> Assessment:
+    """Change the status (and the given fields), save only those, append the event."""
+    before = assessment.status
+    assessment.status = to
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.save(update_fields=["status", *fields])
+    _event(assessment, action=action, from_status=before, by=by, note=note)
+    return assessment
 
 
 def _event(
@@ -165,13 +195,10 @@ def assessment_scores_save(
     *, assessment: Assessment, scores: Sequence[ScoreInput], by: User
 ) -> Assessment:
     """Record the centre's own points per indicator (draft only)."""
-    assessment = _lock(assessment)
-    _visible_or_404(by, assessment.centre)
-    _refuse_unless(
-        may_self_assess(by, assessment.centre),
-        _("Only staff of this centre may score its self-assessment."),
+    assessment = _begin(
+        assessment, by=by, may=may_self_assess, state=Status.DRAFT,
+        refusal=_("Only staff of this centre may score its self-assessment."),
     )
-    _require_state(assessment, Status.DRAFT)
     existing = {s.item_id: s for s in assessment.scores.all()}
     for score in scores:
         if score.item.dimension.standard_id != assessment.standard_id:
@@ -198,59 +225,44 @@ def assessment_scores_save(
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     """draft → submitted: the centre sends its self-assessment up for review."""
-    assessment = _lock(assessment)
-    _visible_or_404(by, assessment.centre)
-    _refuse_unless(
-        may_self_assess(by, assessment.centre),
-        _("Only staff of this centre may submit its self-assessment."),
+    assessment = _begin(
+        assessment, by=by, may=may_self_assess, state=Status.DRAFT,
+        refusal=_("Only staff of this centre may submit its self-assessment."),
     )
-    _require_state(assessment, Status.DRAFT)
     items = StandardItem.objects.filter(dimension__standard=assessment.standard).count()
     if assessment.scores.count() < items:
         raise TransitionNotAllowed(_("Score every indicator before submitting."))
-    before = assessment.status
-    assessment.status = Status.SUBMITTED
-    assessment.save(update_fields=["status"])
-    _event(assessment, action=Action.SUBMITTED, from_status=before, by=by)
-    return assessment
+    return _move(assessment, to=Status.SUBMITTED, action=Action.SUBMITTED, by=by)
 
 
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, by: User, comment: str) -> Assessment:
     """submitted → draft: the next level up sends it back with comments."""
-    assessment = _lock(assessment)
-    _visible_or_404(by, assessment.centre)
-    _refuse_unless(
-        may_review(by, assessment.centre),
-        _("Only the next level up may review this assessment."),
+    assessment = _begin(
+        assessment, by=by, may=may_review, state=Status.SUBMITTED,
+        refusal=_("Only the next level up may review this assessment."),
     )
-    _require_state(assessment, Status.SUBMITTED)
-    if not comment.strip():
+    comment = comment.strip()
+    if not comment:
         raise TransitionNotAllowed(_("Say what needs to change when returning an assessment."))
-    before = assessment.status
-    assessment.status = Status.DRAFT
-    assessment.review_comment = comment.strip()
-    assessment.save(update_fields=["status", "review_comment"])
-    _event(assessment, action=Action.RETURNED, from_status=before, by=by, note=comment.strip())
-    return assessment
+    return _move(
+        assessment, to=Status.DRAFT, action=Action.RETURNED, by=by, note=comment,
+        review_comment=comment,
+    )
 
 
 @transaction.atomic
 def assessment_forward(*, assessment: Assessment, by: User, comment: str = "") -> Assessment:
     """submitted → forwarded: the next level up passes it on for approval."""
-    assessment = _lock(assessment)
-    _visible_or_404(by, assessment.centre)
-    _refuse_unless(
-        may_review(by, assessment.centre),
-        _("Only the next level up may review this assessment."),
+    assessment = _begin(
+        assessment, by=by, may=may_review, state=Status.SUBMITTED,
+        refusal=_("Only the next level up may review this assessment."),
     )
-    _require_state(assessment, Status.SUBMITTED)
-    before = assessment.status
-    assessment.status = Status.FORWARDED
-    assessment.review_comment = comment.strip()
-    assessment.save(update_fields=["status", "review_comment"])
-    _event(assessment, action=Action.FORWARDED, from_status=before, by=by, note=comment.strip())
-    return assessment
+    comment = comment.strip()
+    return _move(
+        assessment, to=Status.FORWARDED, action=Action.FORWARDED, by=by, note=comment,
+        review_comment=comment,
+    )
 
 
 @dataclass(frozen=True)
@@ -283,23 +295,17 @@ def _grade_of(approver: User) -> str:
 @transaction.atomic
 def assessment_approve(*, assessment: Assessment, by: User, note: str = "") -> Assessment:
     """forwarded → approved: the score is computed; a pass names the centre."""
-    assessment = _lock(assessment)
-    _visible_or_404(by, assessment.centre)
-    _refuse_unless(
-        may_approve(by, assessment.centre),
-        _("Only a city or provincial official may approve assessments."),
+    assessment = _begin(
+        assessment, by=by, may=may_approve, state=Status.FORWARDED,
+        refusal=_("Only a city or provincial official may approve assessments."),
     )
-    _require_state(assessment, Status.FORWARDED)
     if not centre_is_eligible(assessment.centre):
         raise TransitionNotAllowed(_("This centre is no longer eligible for designation."))
     result = assessment_result(assessment)
-    before = assessment.status
-    assessment.status = Status.APPROVED
-    assessment.score = result.total
-    assessment.passed = result.passed
-    assessment.decided_at = timezone.now()
-    assessment.save(update_fields=["status", "score", "passed", "decided_at"])
-    _event(assessment, action=Action.APPROVED, from_status=before, by=by, note=note)
+    _move(
+        assessment, to=Status.APPROVED, action=Action.APPROVED, by=by, note=note,
+        score=result.total, passed=result.passed, decided_at=timezone.now(),
+    )
     if result.passed:
         _designation, created = Designation.objects.get_or_create(
             centre=assessment.centre,
