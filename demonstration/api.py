@@ -189,7 +189,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         return self._step(request, lambda a, by, c: assessment_submit(assessment=a, by=by))
 
     @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         return self._step(
             request, lambda a, by, c: assessment_return(assessment=a, by=by, comment=c)

@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from centres.models import User
 from tests.factories.centres import centre
+from tests.factories.demonstration import assessment_of, designation_of
 
 Kwargs = dict[str, Any]
 
@@ -108,6 +109,48 @@ ROUTES: dict[str, Route] = {
     },
     # Without the required `region` query the statistics answer 400 (reached, not 404);
     # the region scoping is tested in tests/cases/test_stats.py.
+    # demonstration: 枫桥镇's assessment and designation inside, 淮川街道's outside
+    "demonstration:targets": Route(),
+    "demonstration:assessments": Route(),
+    "demonstration:assessment_start": Route(method="post", ok=frozenset({302})),
+    "demonstration:assessment": Route(
+        inside=lambda: {"pk": assessment_of("330681107").pk},
+        outside=lambda: {"pk": assessment_of("430181101").pk},
+    ),
+    "demonstration:assessment_transition": Route(
+        inside=lambda: {"pk": assessment_of("330681107").pk, "action": "submit"},
+        outside=lambda: {"pk": assessment_of("430181101").pk, "action": "submit"},
+        method="post",
+        ok=frozenset({302}),  # back to the page, with the refusal as a message
+    ),
+    "demonstration:designation_revoke": Route(
+        inside=lambda: {"pk": designation_of("330681107").pk},
+        outside=lambda: {"pk": designation_of("430181101").pk},
+        method="post",
+        ok=frozenset({302}),
+    ),
+    "api:stats-targets": Route(),
+    "api:designation-list": Route(),
+    "api:designation-detail": Route(
+        inside=lambda: {"pk": designation_of("330681107").pk},
+        outside=lambda: {"pk": designation_of("430181101").pk},
+    ),
+    "api:designation-revoke": Route(
+        inside=lambda: {"pk": designation_of("330681107").pk},
+        outside=lambda: {"pk": designation_of("430181101").pk},
+        method="post",
+        ok=POST_OK,
+    ),
+    "api:assessment-list": Route(),
+    **{
+        f"api:assessment-{step}": Route(
+            inside=lambda: {"pk": assessment_of("330681107").pk},
+            outside=lambda: {"pk": assessment_of("430181101").pk},
+            method="get" if step == "detail" else "post",
+            ok=frozenset({200}) if step == "detail" else POST_OK,
+        )
+        for step in ("detail", "submit", "return", "forward", "approve")
+    },
 }
 
 # Routes outside the matrix, and why.

@@ -100,3 +100,26 @@ def assessment_at(
         return assessment
     assert approver is not None
     return assessment_approve(assessment=assessment, by=approver)
+
+
+def staff_of(code: str) -> User:
+    """A staff member of the centre of that region (created once)."""
+    from tests.factories.centres import UserFactory, region
+
+    user: User = UserFactory.create(username=f"staff-{code}", region=region(code))
+    return user
+
+
+def assessment_of(code: str) -> Assessment:
+    """A draft self-assessment of the centre of that region, started by its staff."""
+    found = Assessment.objects.filter(centre__region_id=codes.normalize_code(code)).first()
+    if found is not None:
+        return found
+    return assessment_create(
+        centre=Centre.objects.get(region_id=codes.normalize_code(code)), by=staff_of(code)
+    )
+
+
+def designation_of(code: str) -> Designation:
+    found = Designation.objects.filter(centre__region_id=codes.normalize_code(code)).first()
+    return found if found is not None else designate(code, 2024)
