@@ -10,7 +10,12 @@ from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
 from demonstration.models import Designation, TargetSnapshot
-from demonstration.services import designation_revoke, this_year
+from demonstration.services import (
+    DesignationRow,
+    designation_revoke,
+    designations_import,
+    this_year,
+)
 from demonstration.tasks import target_snapshot_recompute
 from tests.factories.demonstration import county_with_townships, designate
 
@@ -109,27 +114,26 @@ def test_the_nightly_task_the_on_commit_task_and_the_command_give_the_same_answe
     county_with_townships("430181", 4, model_year=2025)  # 5 eligible
     for code in [*eligible[:5], "430181101"]:
         designate(code, 2024)
-    last = designate(eligible[5], 2024)
+    revoked = designate("430181102", 2023)
 
-    call_command("recompute_targets")
-    by_command = snapshot_rows()
+    # A designation change enqueues the task once the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        designations_import(rows=[DesignationRow(region_code=eligible[5], year=2024,
+                                                 grade="city")])
+        assert not TargetSnapshot.objects.exists()  # nothing before the commit
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        designation_revoke(designation=revoked, by=ministry, reason="复核")
+    assert len(callbacks) == 1
+    by_on_commit = snapshot_rows()
     TargetSnapshot.objects.all().delete()
 
     target_snapshot_recompute.delay()  # what beat sends at 02:00 (eager here)
     by_task = snapshot_rows()
     TargetSnapshot.objects.all().delete()
 
-    # A designation change enqueues the task on commit: revoke then restore to the same state.
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        designation_revoke(designation=last, by=ministry, reason="复核")
-    assert callbacks
-    Designation.objects.filter(pk=last.pk).update(revoked_on=None, revoke_reason="")
-    with django_capture_on_commit_callbacks(execute=True):
-        designate_and_trigger = Designation.objects.get(pk=last.pk)
-        from demonstration.services import targets_recompute_on_commit
-
-        targets_recompute_on_commit(years=[designate_and_trigger.year])
-    by_on_commit = snapshot_rows()
+    call_command("recompute_targets")
+    by_command = snapshot_rows()
 
     assert by_command == by_task == by_on_commit
     zhuji = next(r for r in by_command if r[0] == "330681000000")
