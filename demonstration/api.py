@@ -76,7 +76,7 @@ class TargetStatsView(APIView):
 
 
 class DesignationSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="centre.region_id", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
     centre_name = serializers.CharField(source="centre.name", read_only=True)
 
     class Meta:
@@ -88,7 +88,7 @@ class DesignationSerializer(serializers.ModelSerializer):
 
 
 class DesignationFilter(django_filters.FilterSet):
-    region = SubtreeFilter(field_name="centre__region_id")
+    region = SubtreeFilter(field_name="region_id")
     in_force = django_filters.NumberFilter(method="filter_in_force", label="in force in year")
 
     class Meta:
@@ -100,7 +100,7 @@ class DesignationFilter(django_filters.FilterSet):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="centre.region_id", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
     centre_name = serializers.CharField(source="centre.name", read_only=True)
 
     class Meta:
@@ -112,7 +112,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    region = SubtreeFilter(field_name="centre__region_id")
+    region = SubtreeFilter(field_name="region_id")
 
     class Meta:
         model = Assessment
@@ -141,7 +141,7 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Designation]:
         return Designation.objects.visible_to(self.request.user).select_related(
             "centre"
-        ).order_by("-year", "centre__region_id")
+        ).order_by("-year", "region_id")
 
     @extend_schema(request=RevokeSerializer, responses=DesignationSerializer)
     @action(detail=True, methods=["post"])

@@ -107,7 +107,7 @@ def seed(log: Callable[[str], None]) -> None:
         ]
     )
     for code, reason in DEMO_REVOKED.items():
-        designation = Designation.objects.get(centre__region_id=codes.normalize_code(code))
+        designation = Designation.objects.get(region_id=codes.normalize_code(code))
         if designation.revoked_on is None:
             designation_revoke(
                 designation=designation, by=logins["ministry"], reason=reason,

@@ -135,7 +135,7 @@ class StandardItem(models.Model):
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def visible_to(self, user: Any) -> AssessmentQuerySet:
-        return self.filter(jurisdiction_q(user, "centre__region_id"))
+        return self.filter(jurisdiction_q(user, "region_id"))
 
 
 class Assessment(models.Model):
@@ -149,6 +149,12 @@ class Assessment(models.Model):
 
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    # The centre's region code, copied when the row is created (a centre never
+    # changes region): scoping by jurisdiction is a range on this column, no join.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+",
+        editable=False,
     )
     standard = models.ForeignKey(
         Standard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="assessments"
@@ -269,7 +275,7 @@ class AssessmentEvent(models.Model):
 
 class DesignationQuerySet(models.QuerySet["Designation"]):
     def visible_to(self, user: Any) -> DesignationQuerySet:
-        return self.filter(jurisdiction_q(user, "centre__region_id"))
+        return self.filter(jurisdiction_q(user, "region_id"))
 
     def in_force(self, year: int) -> DesignationQuerySet:
         return self.filter(in_force_q(year))
@@ -302,6 +308,12 @@ class Designation(models.Model):
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="designations"
     )
+    # The centre's region code, copied when the row is created (a centre never
+    # changes region): scoping by jurisdiction is a range on this column, no join.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+",
+        editable=False,
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -322,7 +334,7 @@ class Designation(models.Model):
     class Meta:
         verbose_name = _("designation")
         verbose_name_plural = _("designations")
-        ordering = ["-year", "centre"]
+        ordering = ["-year", "region_id"]
         constraints = [
             models.UniqueConstraint(fields=["centre", "year"], name="designation_once_per_year"),
             models.CheckConstraint(

@@ -152,7 +152,7 @@ def assessments_of_own_centre(*, user: User) -> QuerySet[Assessment]:
         return Assessment.objects.none()
     return (
         Assessment.objects.visible_to(user)
-        .filter(centre__region_id=user.region_id)
+        .filter(region_id=user.region_id)
         .select_related("centre", "standard")
     )
 

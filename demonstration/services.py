@@ -176,7 +176,11 @@ def assessment_create(*, centre: Centre, by: User, year: int | None = None) -> A
     ).exists():
         raise TransitionNotAllowed(_("An assessment of this centre for this year is in progress."))
     assessment = Assessment.objects.create(
-        centre=centre, year=year, standard=standard_for_year(year), created_by=by
+        centre=centre,
+        region_id=centre.region_id,
+        year=year,
+        standard=standard_for_year(year),
+        created_by=by,
     )
     _event(assessment, action=Action.CREATED, from_status="", by=by)
     return assessment
@@ -311,6 +315,7 @@ def assessment_approve(*, assessment: Assessment, by: User, note: str = "") -> A
             centre=assessment.centre,
             year=assessment.year,
             defaults={
+                "region_id": assessment.centre.region_id,
                 "grade": _grade_of(by),
                 "source": Designation.Source.ASSESSMENT,
                 "assessment": assessment,
@@ -390,6 +395,7 @@ def designations_import(*, rows: Iterable[DesignationRow]) -> int:
         [
             Designation(
                 centre_id=centres[r.region_code],
+                region_id=r.region_code,
                 year=r.year,
                 grade=r.grade,
                 source=Designation.Source.IMPORTED,

@@ -308,3 +308,13 @@ def test_points_are_summed_exactly_in_decimals(alice: User) -> None:
     result = assessment_result(assessment)
     assert str(result.by_dimension["environment"]) == "19.1"  # 5.7 + 3.8 + 4.8 + 4.8
     assert str(result.total) == "95.4"  # 6.65 rounds half up to 6.7
+
+
+def test_scoping_is_a_range_on_the_rows_own_region_code_without_a_join(
+    alice: User, county_staff: User, city_official: User
+) -> None:
+    assessment_at(Status.APPROVED, centre=fengqiao(), owner=alice, reviewer=county_staff,
+                  approver=city_official)
+    for queryset in (Assessment.objects.visible_to(alice), Designation.objects.visible_to(alice)):
+        assert "JOIN" not in str(queryset.query)
+        assert [row.region_id for row in queryset] == ["330681107000"]

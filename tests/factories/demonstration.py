@@ -47,6 +47,7 @@ def designate(
 ) -> Designation:
     designation: Designation = Designation.objects.create(
         centre=Centre.objects.get(region_id=codes.normalize_code(code)),
+        region_id=codes.normalize_code(code),
         year=year,
         grade=grade,
         source=Designation.Source.IMPORTED,
@@ -112,7 +113,7 @@ def staff_of(code: str) -> User:
 
 def assessment_of(code: str) -> Assessment:
     """A draft self-assessment of the centre of that region, started by its staff."""
-    found = Assessment.objects.filter(centre__region_id=codes.normalize_code(code)).first()
+    found = Assessment.objects.filter(region_id=codes.normalize_code(code)).first()
     if found is not None:
         return found
     return assessment_create(
@@ -121,5 +122,5 @@ def assessment_of(code: str) -> Assessment:
 
 
 def designation_of(code: str) -> Designation:
-    found = Designation.objects.filter(centre__region_id=codes.normalize_code(code)).first()
+    found = Designation.objects.filter(region_id=codes.normalize_code(code)).first()
     return found if found is not None else designate(code, 2024)
