@@ -10,7 +10,9 @@ that a number shown last month can be shown again.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +36,12 @@ def evidence_size_validate(file: UploadedFile | Any) -> None:
             _("The evidence file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)},
             code="file_too_large",
         )
+
+
+def evidence_path(instance: Any, filename: str) -> str:
+    """A random name under MEDIA_ROOT: files are served only through the scoped view."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"demonstration/evidence/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class Dimension(models.TextChoices):
@@ -221,7 +229,7 @@ class AssessmentScore(models.Model):
     note = models.TextField(_("note"), blank=True)
     evidence = models.FileField(
         _("evidence"),
-        upload_to="demonstration/evidence/%Y/%m/",
+        upload_to=evidence_path,
         blank=True,
         validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS), evidence_size_validate],
     )

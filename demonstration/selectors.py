@@ -15,7 +15,7 @@ from django.http import Http404
 
 from centres import codes
 from centres.models import Centre, Region, User, jurisdiction_q, within_q
-from demonstration.models import Assessment, Designation, TargetSnapshot
+from demonstration.models import Assessment, AssessmentScore, Designation, TargetSnapshot
 from demonstration.targets import eligible_centres, in_force_exists, targets_compute
 
 
@@ -181,6 +181,21 @@ def assessments_to_approve(*, user: User) -> QuerySet[Assessment]:
         .select_related("centre__region", "standard")
         .order_by("created_at")
     )
+
+
+def score_with_evidence_get_for_user(*, user: Any, pk: int) -> AssessmentScore:
+    """A score whose evidence file the user may download: the assessment is in their area."""
+    score = (
+        AssessmentScore.objects.filter(
+            jurisdiction_q(user, "assessment__region_id"), pk=pk
+        )
+        .exclude(evidence="")
+        .select_related("item")
+        .first()
+    )
+    if score is None:
+        raise Http404
+    return score
 
 
 def designation_get_for_user(*, user: Any, pk: int) -> Designation:

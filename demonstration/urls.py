@@ -16,6 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="assessment_transition",
     ),
     path(
+        "demonstration/evidence/<int:pk>/", views.evidence_download, name="evidence"
+    ),
+    path(
         "demonstration/designations/<int:pk>/revoke/",
         views.designation_revoke_view,
         name="designation_revoke",

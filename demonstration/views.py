@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from demonstration.selectors import (
     assessments_to_approve,
     assessments_to_review,
     designation_get_for_user,
+    score_with_evidence_get_for_user,
     target_candidates,
     target_rows,
 )
@@ -199,6 +201,16 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     else:
         messages.success(request, done)
     return redirect("demonstration:assessment", pk=pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An evidence file, served only to users whose area holds the assessment."""
+    score = score_with_evidence_get_for_user(user=request.user, pk=pk)
+    return FileResponse(
+        score.evidence.open("rb"), as_attachment=True,
+        filename=f"{score.item.number}{Path(score.evidence.name).suffix}",
+    )
 
 
 @login_required

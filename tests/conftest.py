@@ -104,3 +104,9 @@ def api_as(user: User) -> APIClient:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files (evidence) go to a temporary directory, never into the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from centres.models import User
 from tests.factories.centres import centre
-from tests.factories.demonstration import assessment_of, designation_of
+from tests.factories.demonstration import assessment_of, designation_of, evidence_of
 
 Kwargs = dict[str, Any]
 
@@ -122,6 +122,10 @@ ROUTES: dict[str, Route] = {
         outside=lambda: {"pk": assessment_of("430181101").pk, "action": "submit"},
         method="post",
         ok=frozenset({302}),  # back to the page, with the refusal as a message
+    ),
+    "demonstration:evidence": Route(
+        inside=lambda: {"pk": evidence_of("330681107").pk},
+        outside=lambda: {"pk": evidence_of("430181101").pk},
     ),
     "demonstration:designation_revoke": Route(
         inside=lambda: {"pk": designation_of("330681107").pk},

@@ -132,7 +132,12 @@ def test_alice_starts_scores_with_evidence_and_submits_on_the_pages(
     score = AssessmentScore.objects.get(assessment=assessment, item_id=first)
     assert score.note == "服务大厅120平方米"
     assert score.evidence.name.startswith("demonstration/evidence/")
+    assert "hall" not in score.evidence.name  # a random name
     assert (tmp_path / score.evidence.name).is_file()
+    download = client.get(f"/demonstration/evidence/{score.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 ..."  # type: ignore[attr-defined]
+    assert "1.1.pdf" in download["Content-Disposition"]
     response = client.post(f"{url}submit/", follow=True)
     assert "已提交审核" in text(response)
     assessment.refresh_from_db()
