@@ -33,7 +33,7 @@ typecheck: install
 
 pytest: install
 	$(PY) manage.py compile_translations
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -38,6 +38,7 @@ from dashboards.models import (
     RollupState,
 )
 from dashboards.rollups import STATE, day_start, rollup_version
+from demonstration.selectors import target_rows
 
 CACHE_SECONDS = 10 * 60
 
@@ -172,6 +173,21 @@ class Month:
     resolved_locally: int
 
 
+@dataclass(frozen=True)
+class TargetSummary:
+    """The 60% target in an area: its model regions, and how many meet it."""
+
+    year: int
+    model_regions: int
+    meeting: int
+    demonstration: int
+    eligible: int
+
+    @property
+    def ratio(self) -> float | None:
+        return rate(self.demonstration, self.eligible)
+
+
 @dataclass
 class Dashboard:
     region: Region | None
@@ -181,22 +197,40 @@ class Dashboard:
     months: list[Month]
     children: list[AreaFigures] = field(default_factory=list)
     as_of: datetime.datetime | None = None  # the rollups hold every change up to here
+    target: TargetSummary | None = None
 
 
 def dashboard_get(
-    *, region: Region | None, period: Period, now: datetime.datetime | None = None
+    *, user: Any, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> Dashboard:
-    """Everything a dashboard shows, cached until the rollups change (or 10 minutes pass)."""
+    """Everything a dashboard shows, cached until the rollups change (or 10 minutes pass).
+
+    `region` lies in the user's jurisdiction (from `area_get_for_user`), so what
+    is cached depends on the region alone.
+    """
     key = f"dashboards:{rollup_version()}:{area_code(region)}:{period.since}:{period.until}"
     dashboard: Dashboard | None = cache.get(key)
     if dashboard is None:
-        dashboard = _dashboard_compute(region=region, period=period, now=now or timezone.now())
+        dashboard = _dashboard_compute(
+            user=user, region=region, period=period, now=now or timezone.now()
+        )
         cache.set(key, dashboard, CACHE_SECONDS)
     return dashboard
 
 
+def _target_summary(*, user: Any, region: Region | None, year: int) -> TargetSummary:
+    rows = target_rows(user=user, year=year, region_code=region.code if region else None)
+    return TargetSummary(
+        year=year,
+        model_regions=len(rows),
+        meeting=sum(1 for row in rows if row.meets_target),
+        demonstration=sum(row.demonstration for row in rows),
+        eligible=sum(row.total for row in rows),
+    )
+
+
 def _dashboard_compute(
-    *, region: Region | None, period: Period, now: datetime.datetime
+    *, user: Any, region: Region | None, period: Period, now: datetime.datetime
 ) -> Dashboard:
     own = AreaFigures(
         region=region,
@@ -211,6 +245,9 @@ def _dashboard_compute(
         months=_months(region, period),
         children=_children(region, period, now),
         as_of=RollupState.objects.filter(name=STATE).values_list("upto", flat=True).first(),
+        target=_target_summary(
+            user=user, region=region, year=(period.until or timezone.localdate()).year
+        ),
     )
 
 

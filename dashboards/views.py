@@ -24,7 +24,7 @@ SORTS = {
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
     form = PeriodForm(request.GET or None)
-    board = dashboard_get(region=region, period=form.period())
+    board = dashboard_get(user=request.user, region=region, period=form.period())
     children = list(board.children)
     sort = request.GET.get("sort", "")
     if sort in SORTS:
@@ -55,7 +55,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @login_required
 def dashboard_export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
-    board = dashboard_get(region=region, period=PeriodForm(request.GET or None).period())
+    period = PeriodForm(request.GET or None).period()
+    board = dashboard_get(user=request.user, region=region, period=period)
     response = HttpResponse(
         ledger_workbook(board),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -174,3 +174,21 @@ def test_the_trend_shows_every_month_of_the_period(ministry: User) -> None:
     months = page.context["board"].months
     assert [m.month.month for m in months] == list(range(1, 12))
     assert sum(m.visits for m in months) == page.context["board"].own.sums["visits"]
+
+
+def test_the_dashboard_shows_the_demonstration_target_of_its_area(ministry: User) -> None:
+    from django.core.management import call_command
+
+    from tests.factories.demonstration import county_with_townships, designate
+
+    # 诸暨市 (model 2021 in the world) has 1 county + 2 township centres: 2 of 3 meets.
+    designate("330681", 2021)
+    designate("330681107", 2022)
+    eligible = county_with_townships("330682", 4)  # a second model county, 0 of 5: short
+    assert len(eligible) == 5
+    call_command("recompute_targets", "--year", "2026")
+    page = logged_in(ministry).get("/dashboard/330000/", {"until": "2026-11-28"})
+    target = page.context["board"].target
+    assert (target.model_regions, target.meeting) == (2, 1)
+    assert (target.demonstration, target.eligible) == (2, 8)
+    assert "1 / 2" in page.content.decode()
