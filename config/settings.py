@@ -154,6 +154,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Without a broker no beat refreshes the dashboards' rollups, so reads refresh them
+# (incrementally) first: `make run` shows what was just logged.
+ROLLUPS_REFRESH_ON_READ = env_bool("ROLLUPS_REFRESH_ON_READ", default=not REDIS_URL)
 
 # --- Mail (deadline reminders are mailed only when EMAIL_HOST is set) ----
 EMAIL_HOST = env("EMAIL_HOST", default="")

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
@@ -37,7 +38,7 @@ from dashboards.models import (
     DailyStat,
     RollupState,
 )
-from dashboards.rollups import STATE, day_start, rollup_version
+from dashboards.rollups import STATE, day_start, rollup_version, rollups_refresh
 from demonstration.selectors import target_rows
 
 CACHE_SECONDS = 10 * 60
@@ -128,10 +129,17 @@ def visit_figures(sums: dict[str, int], *, code: str) -> dict[str, Any]:
     }
 
 
+def rollups_fresh_enough() -> None:
+    """Refresh the rollups before reading them where no Celery beat does (development)."""
+    if settings.ROLLUPS_REFRESH_ON_READ:
+        rollups_refresh()
+
+
 def case_stats(
     *, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> dict[str, Any]:
     """Case statistics of a region's subtree (None: the nation): two queries."""
+    rollups_fresh_enough()
     return case_figures(
         _sums(_rows(region, period)),
         overdue=overdue_count(region, period, now or timezone.now()),
@@ -141,6 +149,7 @@ def case_stats(
 
 def visit_stats(*, region: Region | None, period: Period) -> dict[str, Any]:
     """Visit statistics of a region's subtree: one query."""
+    rollups_fresh_enough()
     return visit_figures(_sums(_rows(region, period)), code=area_code(region))
 
 
@@ -208,6 +217,7 @@ def dashboard_get(
     `region` lies in the user's jurisdiction (from `area_get_for_user`), so what
     is cached depends on the region alone.
     """
+    rollups_fresh_enough()
     key = f"dashboards:{rollup_version()}:{area_code(region)}:{period.since}:{period.until}"
     dashboard: Dashboard | None = cache.get(key)
     if dashboard is None:

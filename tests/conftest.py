@@ -104,6 +104,8 @@ def api_as(user: User) -> APIClient:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests refresh the dashboards' rollups explicitly, as Celery beat does in production.
+    settings.ROLLUPS_REFRESH_ON_READ = False
 
 
 @pytest.fixture(autouse=True)

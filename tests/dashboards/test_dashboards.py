@@ -192,3 +192,11 @@ def test_the_dashboard_shows_the_demonstration_target_of_its_area(ministry: User
     assert (target.model_regions, target.meeting) == (2, 1)
     assert (target.demonstration, target.eligible) == (2, 8)
     assert "1 / 2" in page.content.decode()
+
+
+def test_without_a_beat_reads_refresh_the_rollups_first(ministry: User, settings: object) -> None:
+    settings.ROLLUPS_REFRESH_ON_READ = True  # type: ignore[attr-defined]
+    client = logged_in(ministry)
+    assert client.get("/dashboard/").context["board"].own.sums["visits"] == 0
+    Scenario(20).visits(3)
+    assert client.get("/dashboard/").context["board"].own.sums["visits"] == 3
