@@ -17,6 +17,8 @@ from typing import Generic, TypeVar
 
 from django.utils.translation import gettext as _
 
+from centres import codes
+
 T = TypeVar("T")
 
 
@@ -40,6 +42,14 @@ class RowReport(Generic[T]):
             _("line %(line)d: %(reason)s") % {"line": line, "reason": reason}
             for line, reason in self.errors
         )
+
+
+def row_code(values: dict[str, str], column: str) -> str:
+    """The 12-digit region code in a row's column, or a RowError saying why not."""
+    try:
+        return codes.normalize_code(values.get(column, ""))
+    except codes.InvalidCode as exc:
+        raise RowError(str(exc)) from exc
 
 
 def decode(data: bytes) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from centres import codes
-from centres.csvimport import RowError
+from centres.csvimport import RowError, row_code
 from centres.models import Centre, Region, User
 
 BULK_BATCH = 2000
@@ -33,10 +33,7 @@ class CentreRow:
 
 def region_row_parse(values: dict[str, str]) -> RegionRow:
     """One row of an `import_regions` file: `code,name[,model_year]`."""
-    try:
-        code = codes.normalize_code(values.get("code", ""))
-    except codes.InvalidCode as exc:
-        raise RowError(str(exc)) from exc
+    code = row_code(values, "code")
     name = values.get("name", "")
     if not name:
         raise RowError(_("the name is empty."))
@@ -147,10 +144,7 @@ def centres_upsert(*, rows: Iterable[CentreRow]) -> int:
 
 def centre_row_parse(values: dict[str, str], *, known_regions: set[str]) -> CentreRow:
     """One row of an `import_centres` file: `region_code,name[,address,phone]`."""
-    try:
-        code = codes.normalize_code(values.get("region_code", ""))
-    except codes.InvalidCode as exc:
-        raise RowError(str(exc)) from exc
+    code = row_code(values, "region_code")
     if code not in known_regions:
         raise RowError(
             _("region %(code)s does not exist; import it with import_regions first.")

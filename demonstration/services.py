@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres import codes
-from centres.csvimport import RowError
+from centres.csvimport import RowError, row_code
 from centres.models import Centre, Level, User, jurisdiction_q
 from demonstration.models import (
     Assessment,
@@ -362,10 +362,7 @@ class DesignationRow:
 
 def designation_row_parse(values: dict[str, str], *, known_centres: set[str]) -> DesignationRow:
     """One row of an `import_designations` file: `region_code,year[,grade]`."""
-    try:
-        code = codes.normalize_code(values.get("region_code", ""))
-    except codes.InvalidCode as exc:
-        raise RowError(str(exc)) from exc
+    code = row_code(values, "region_code")
     if code not in known_centres:
         raise RowError(
             _("region %(code)s has no centre; import it with import_centres first.")
