@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("centres.urls")),
     path("", include("veterans.urls")),
+    path("", include("veterans.visit_urls")),
     path("", include("cases.urls")),
     path("", include("demonstration.urls")),
     path("", include("dashboards.urls")),

@@ -166,3 +166,119 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.veteran} @ {self.centre} {self.visited_at:%Y-%m-%d}"
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("audit entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit entries are append-only")
+
+    def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, and when (审计日志). Never changed or deleted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        VIEW_ID_NUMBER = "view_id_number", _("viewed the full ID number")
+        EXPORT = "export", _("exported")
+        IMPORT = "import", _("imported")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit entries are append-only")
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: Any) -> ImportJobQuerySet:
+        """A job is seen by the person who started it, inside their jurisdiction."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(created_by=user)
+
+
+class ImportJob(models.Model):
+    """One upload of the registry from Excel or CSV, run by a Celery task."""
+
+    class Mode(models.TextChoices):
+        ALL = "all", _("all or nothing")
+        VALID = "valid", _("import the valid rows")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="veteran_imports",
+    )
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_imported = models.PositiveIntegerField(_("rows imported"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # [[row, column, problem], ...]: the per-row report, capped (see imports.ERRORS_KEPT).
+    errors = models.JSONField(_("error report"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("veteran import")
+        verbose_name_plural = _("veteran imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(mode__in=["all", "valid"]), name="import_mode_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,0 +1,244 @@
+"""REST: /api/v1/veterans/ and /api/v1/visits/ (DESIGN.md §4, fixed).
+
+ID numbers are written in full and always answered masked. Visit creation
+honours the `Idempotency-Key` header: the same key again answers the first
+visit (200) and creates nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from centres import codes
+from centres.models import Centre, Level, Region
+from veterans import services
+from veterans.filters import VeteranFilter, VisitFilter
+from veterans.idnumbers import birth_date_of, mask_id_number
+from veterans.models import Veteran, Visit
+from veterans.selectors import veteran_list, veteran_possible_duplicates, visit_list
+
+
+class StaffWritesOfficialsRead(permissions.BasePermission):
+    message = "Only staff may change the registry and the visit log."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.is_staff_member
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MaskedIdNumberField(serializers.CharField):
+    """Full on input; masked (`330681********123X`) in every answer."""
+
+    def to_representation(self, value: Any) -> str:
+        return mask_id_number(str(value))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RegionCodeField(serializers.SlugRelatedField):
+    """A 6-, 9- or 12-digit region code inside the caller's jurisdiction."""
+
+    def __init__(self, *, levels: list[str] | None = None, **kwargs: Any) -> None:
+        self.levels = levels
+        kwargs.setdefault("queryset", Region.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Region]:
+        qs = Region.objects.visible_to(self.context["request"].user)
+        return qs.filter(level__in=self.levels) if self.levels else qs
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            data = codes.normalize_code(data)
+        except codes.InvalidCode as exc:
+            raise ValidationError(str(exc)) from exc
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CentreCodeField(serializers.SlugRelatedField):
+    """A centre named by its region's code; outside the jurisdiction it does not exist."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Centre.objects.all())
+        super().__init__(slug_field="region_id", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Centre]:
+        return Centre.objects.visible_to(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            data = codes.normalize_code(data)
+        except codes.InvalidCode as exc:
+            raise ValidationError(str(exc)) from exc
+        return super().to_internal_value(data)
+
+
+class VisibleVeteranField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[Veteran]:
+        return Veteran.objects.visible_to(self.context["request"].user)
+
+
+def _raise_drf(exc: DjangoValidationError, field: str) -> None:
+    if hasattr(exc, "error_dict"):
+        raise ValidationError({k: [str(m) for e in v for m in e.messages]
+                               for k, v in exc.error_dict.items()}) from exc
+    raise ValidationError({field: list(exc.messages)}) from exc
+
+
+class VeteranSerializer(serializers.ModelSerializer):
+    id_number = MaskedIdNumberField(max_length=18)
+    region = RegionCodeField(levels=[Level.TOWNSHIP, Level.VILLAGE])
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text="Register even though a veteran with the same name and birth date exists.",
+    )
+
+    class Meta:
+        model = Veteran
+        fields = [
+            "id", "name", "sex", "birth_date", "id_number", "phone", "region", "region_name",
+            "discharge_year", "discharge_kind", "is_disabled", "is_martyr_family",
+            "needs_assistance", "is_party_secretary", "is_volunteer", "created_at",
+            "confirm_duplicate",
+        ]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"sex": {"required": False}, "birth_date": {"required": False}}
+
+    def validate_id_number(self, value: str) -> str:
+        try:
+            return services.id_number_clean(value)
+        except DjangoValidationError as exc:
+            raise ValidationError(list(exc.messages)) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        number = attrs["id_number"]
+        try:
+            services.id_number_clean(
+                number, sex=attrs.get("sex") or None, birth_date=attrs.get("birth_date")
+            )
+        except DjangoValidationError as exc:
+            field = "birth_date" if exc.code == "birth_date_mismatch" else "sex"
+            raise ValidationError({field: list(exc.messages)}) from exc
+        twins = veteran_possible_duplicates(
+            name=attrs["name"], birth_date=attrs.get("birth_date") or birth_date_of(number)
+        )
+        if not attrs.get("confirm_duplicate") and twins.exists():
+            raise ValidationError({"name": [
+                "A veteran with the same name and birth date is already registered; "
+                "send confirm_duplicate=true if this is a different person."
+            ]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Veteran:
+        validated_data.pop("confirm_duplicate", None)
+        try:
+            return services.veteran_create(by=self.context["request"].user, data=validated_data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc, "id_number")
+            raise
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    veteran = VisibleVeteranField(queryset=Veteran.objects.all())
+    veteran_name = serializers.CharField(source="veteran.name", read_only=True)
+    centre = CentreCodeField()
+    region = serializers.CharField(source="region_id", read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=[c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.CASE_OPENED],
+        default=Visit.Outcome.ANSWERED,
+    )
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id", "veteran", "veteran_name", "centre", "region", "visited_at", "channel",
+            "purpose", "summary", "outcome", "recorded_by", "created_at",
+        ]
+        read_only_fields = ["id", "visited_at", "created_at"]
+
+    def to_representation(self, instance: Visit) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["outcome"] = instance.outcome  # case_opened is answered, never accepted
+        return data
+
+
+class VeteranViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Veterans in the caller's jurisdiction. ID numbers are masked in every answer."""
+
+    serializer_class = VeteranSerializer
+    filterset_class = VeteranFilter
+    permission_classes = [StaffWritesOfficialsRead]
+
+    def get_queryset(self) -> QuerySet[Veteran]:
+        return veteran_list(user=self.request.user)
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Any unique string per visit (at most 100 characters). The same key again "
+    "answers the first visit with 200 and creates nothing.",
+)
+
+
+class VisitViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Visits logged at the centres of the caller's jurisdiction."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+    permission_classes = [StaffWritesOfficialsRead]
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        return visit_list(user=self.request.user)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: VisitSerializer, 200: VisitSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+        existing = services.visit_by_key(by=request.user, idempotency_key=key)
+        if existing is not None:
+            return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            visit, created = services.visit_log(
+                by=request.user,
+                veteran=data["veteran"],
+                centre=data["centre"],
+                channel=data["channel"],
+                purpose=data["purpose"],
+                summary=data.get("summary", ""),
+                outcome=data.get("outcome", Visit.Outcome.ANSWERED),
+                idempotency_key=key,
+            )
+        except DjangoValidationError as exc:
+            _raise_drf(exc, "non_field_errors")
+            raise
+        return Response(
+            self.get_serializer(visit).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,162 @@
+"""Reads that users see: every one starts from `visible_to(user)`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from centres.models import Centre, Level, Region
+from veterans.idnumbers import normalize_id_number
+from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+
+SEARCH_LIMIT = 10
+
+
+def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
+    """Who may read a full ID number (on the detail page only, audited).
+
+    Staff whose jurisdiction is the veteran's county or lower (the people who
+    serve them at the front desk), and officials whose jurisdiction holds the
+    veteran. Everyone else, nationwide staff and every API client included,
+    sees the masked number only.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not Veteran.objects.visible_to(user).filter(pk=veteran.pk).exists():
+        return False
+    if user.is_official:
+        return True
+    region = user.region_id
+    return bool(region) and user.region.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
+
+
+def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
+    """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    veteran = Veteran.objects.visible_to(user).select_related("region").filter(pk=key).first()
+    if veteran is None:
+        raise Http404
+    return veteran
+
+
+def veteran_search_q(query: str) -> Q:
+    """Name, ID number (whole, or its last digits) or phone."""
+    query = query.strip()
+    if not query:
+        return Q()
+    number = normalize_id_number(query)
+    if len(number) == 18:
+        return Q(id_number=number)
+    if number.isdigit() or (number[:-1].isdigit() and number.endswith("X")):
+        q = Q(phone__startswith=number)
+        if len(number) >= 4:
+            q |= Q(id_number__endswith=number)
+        if len(number) >= 6:
+            q |= Q(id_number__startswith=number)
+        return q
+    return Q(name__icontains=query)
+
+
+def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Veteran]:
+    """A handful of matches for the visit page's search-as-you-type."""
+    if len(query.strip()) < 1:
+        return []
+    return list(
+        Veteran.objects.visible_to(user)
+        .filter(veteran_search_q(query))
+        .select_related("region")
+        .order_by("name", "id")[:limit]
+    )
+
+
+def veteran_list(*, user: Any) -> QuerySet[Veteran]:
+    return Veteran.objects.visible_to(user).select_related("region").order_by("region_id", "name", "id")
+
+
+def veteran_possible_duplicates(
+    *, name: str, birth_date: datetime.date | None, exclude_pk: int | None = None
+) -> QuerySet[Veteran]:
+    """Others with the same name and birth date, anywhere (the caller links the visible ones)."""
+    if not name or birth_date is None:
+        return Veteran.objects.none()
+    return (
+        Veteran.objects.filter(name=name.strip(), birth_date=birth_date)
+        .exclude(pk=exclude_pk)
+        .select_related("region")
+        .order_by("id")
+    )
+
+
+def veteran_visits(*, user: Any, veteran: Veteran, limit: int = 200) -> list[Visit]:
+    return list(
+        Visit.objects.visible_to(user)
+        .filter(veteran=veteran)
+        .select_related("centre", "recorded_by")
+        .order_by("-visited_at")[:limit]
+    )
+
+
+def visit_list(*, user: Any) -> QuerySet[Visit]:
+    return (
+        Visit.objects.visible_to(user)
+        .select_related("veteran", "centre", "recorded_by")
+        .order_by("-visited_at", "-id")
+    )
+
+
+def user_centre(user: Any) -> Centre | None:
+    """The centre where a staff member logs visits: the one of their jurisdiction."""
+    if not getattr(user, "region_id", None):
+        return None
+    return Centre.objects.filter(region_id=user.region_id).select_related("region").first()
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return start, start + datetime.timedelta(days=1)
+
+
+def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
+    start, end = local_day_bounds(timezone.localdate())
+    return list(
+        Visit.objects.visible_to(user)
+        .filter(centre=centre, visited_at__gte=start, visited_at__lt=end)
+        .select_related("veteran", "recorded_by")
+        .order_by("-visited_at", "-id")[:limit]
+    )
+
+
+def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
+    """Villages and townships a staff member may register a veteran in (one query)."""
+    return list(
+        Region.objects.visible_to(user)
+        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .only("code", "name", "level")
+        .order_by("code")[:limit]
+    )
+
+
+def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
+    """The trail of a record the user already sees; officials read it."""
+    if not getattr(user, "is_official", False):
+        return []
+    return list(AuditEntry.objects.for_object(obj).select_related("actor").order_by("-at", "-id"))
+
+
+def import_job_get_for_user(*, user: Any, pk: int | str) -> ImportJob:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    job = ImportJob.objects.visible_to(user).filter(pk=key).first()
+    if job is None:
+        raise Http404
+    return job

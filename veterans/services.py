@@ -1,0 +1,298 @@
+"""Writes to the registry and the visit log. Every write leaves an audit entry."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres.models import Centre, Level, Region
+from veterans.audit import audit_record
+from veterans.idnumbers import (
+    birth_date_of,
+    mask_id_number,
+    normalize_id_number,
+    sex_of,
+    validate_id_number,
+)
+from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+from veterans.selectors import id_number_visible_to
+from veterans.signals import CASE_CATEGORIES, case_requested
+
+# The fields a person edits; the rest is bookkeeping.
+VETERAN_FIELDS = [
+    "name", "sex", "birth_date", "id_number", "phone", "region", "discharge_year",
+    "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
+    "is_party_secretary", "is_volunteer",
+]
+HOME_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
+
+
+class DuplicateIdNumber(ValidationError):
+    """The number is already registered; `existing` is that veteran (maybe not visible)."""
+
+    def __init__(self, existing: Veteran) -> None:
+        super().__init__(
+            _("This resident ID number is already registered."), code="duplicate"
+        )
+        self.existing = existing
+
+
+def id_number_clean(
+    raw: object,
+    *,
+    sex: str | None = None,
+    birth_date: datetime.date | None = None,
+    exclude_pk: int | None = None,
+) -> str:
+    """The normalized number, or ValidationError for the first rule it breaks.
+
+    The rules: 18 characters, a real birth date, the MOD 11-2 check character,
+    the sex and birth date given (if any) agree with the number, and no other
+    veteran holds it. The same function serves the forms, the API and the import.
+    """
+    value = normalize_id_number(raw)
+    validate_id_number(value, sex=sex or None)
+    if birth_date is not None and birth_date != birth_date_of(value):
+        raise ValidationError(
+            _("The birth date %(date)s does not match the ID number."),
+            code="birth_date_mismatch",
+            params={"date": birth_date.isoformat()},
+        )
+    existing = (
+        Veteran.objects.filter(id_number=value).exclude(pk=exclude_pk).only("pk", "region").first()
+    )
+    if existing is not None:
+        raise DuplicateIdNumber(existing)
+    return value
+
+
+def home_region_check(*, region: Region, by: Any) -> None:
+    """A veteran lives in a village or township inside the user's jurisdiction."""
+    if not Region.objects.visible_to(by).filter(code=region.code).exists():
+        raise ValidationError({"region": _("No such region in your jurisdiction.")})
+    if region.level not in HOME_LEVELS:
+        raise ValidationError({"region": _("Choose a village or a township.")})
+
+
+def writer_check(by: Any) -> None:
+    """Staff write; officials read (DESIGN.md §1)."""
+    if not getattr(by, "is_authenticated", False) or not by.is_staff_member:
+        raise PermissionDenied(_("Only staff may change the registry and the visit log."))
+
+
+def _audit_value(field: str, value: Any) -> Any:
+    if field == "id_number":
+        return mask_id_number(value)  # the audit trail never holds a full number
+    if isinstance(value, Region):
+        return value.code
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _complete(values: dict[str, Any]) -> dict[str, Any]:
+    """Sex and birth date follow from the ID number when they are not given."""
+    number = values["id_number"]
+    if not values.get("sex"):
+        values["sex"] = sex_of(number)
+    if not values.get("birth_date"):
+        values["birth_date"] = birth_date_of(number)
+    return values
+
+
+@transaction.atomic
+def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
+    """Register a veteran. Raises ValidationError (DuplicateIdNumber for a known number)."""
+    writer_check(by)
+    values = {key: data[key] for key in VETERAN_FIELDS if key in data and data[key] is not None}
+    values["id_number"] = id_number_clean(
+        values.get("id_number"), sex=values.get("sex"), birth_date=values.get("birth_date")
+    )
+    home_region_check(region=values["region"], by=by)
+    _complete(values)
+    veteran = Veteran(**values)
+    try:
+        with transaction.atomic():
+            veteran.save()
+    except IntegrityError as exc:  # a concurrent registration of the same number
+        existing = Veteran.objects.filter(id_number=values["id_number"]).first()
+        if existing is None:
+            raise
+        raise DuplicateIdNumber(existing) from exc
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=veteran,
+        changes={key: _audit_value(key, getattr(veteran, key)) for key in VETERAN_FIELDS},
+    )
+    return veteran
+
+
+@transaction.atomic
+def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Veteran:
+    """Change a veteran; the audit entry holds each changed field as [before, after]."""
+    writer_check(by)
+    changed: dict[str, Any] = {}
+    for key in VETERAN_FIELDS:
+        if key not in data:
+            continue
+        new = data[key]
+        if key == "id_number":
+            new = normalize_id_number(new)
+        if new is None and key not in ("discharge_year",):
+            continue
+        old = getattr(veteran, key)
+        if old != new:
+            changed[key] = [_audit_value(key, old), _audit_value(key, new)]
+            setattr(veteran, key, new)
+    if not changed:
+        return veteran
+    veteran.id_number = id_number_clean(
+        veteran.id_number, sex=veteran.sex, birth_date=veteran.birth_date, exclude_pk=veteran.pk
+    )
+    if "region" in changed:
+        home_region_check(region=veteran.region, by=by)
+    fields = [*changed, "updated_at"]
+    try:
+        with transaction.atomic():
+            veteran.save(update_fields=fields)
+    except IntegrityError as exc:
+        existing = Veteran.objects.filter(id_number=veteran.id_number).first()
+        if existing is None:
+            raise
+        raise DuplicateIdNumber(existing) from exc
+    audit_record(actor=by, action=AuditEntry.Action.UPDATE, obj=veteran, changes=changed)
+    return veteran
+
+
+@transaction.atomic
+def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
+    """The full number, for a user allowed to see it; the read is audited."""
+    if not id_number_visible_to(by, veteran):
+        raise PermissionDenied
+    audit_record(actor=by, action=AuditEntry.Action.VIEW_ID_NUMBER, obj=veteran)
+    return veteran.id_number
+
+
+def visit_by_key(*, by: Any, idempotency_key: str) -> Visit | None:
+    if not idempotency_key:
+        return None
+    return (
+        Visit.objects.filter(recorded_by=by, idempotency_key=idempotency_key)
+        .select_related("veteran", "centre")
+        .first()
+    )
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    by: Any,
+    veteran: Veteran,
+    centre: Centre,
+    channel: str,
+    purpose: str,
+    summary: str = "",
+    outcome: str = Visit.Outcome.ANSWERED,
+    idempotency_key: str = "",
+    visited_at: datetime.datetime | None = None,
+    case_category: str = "",
+    case_summary: str = "",
+) -> tuple[Visit, bool]:
+    """Log a visit; (visit, created). The same key again returns the first visit.
+
+    Concurrent retries with one key meet the unique constraint on
+    (recorded_by, idempotency_key): the loser rolls back to its savepoint and
+    answers with the winner's visit. With `case_category` the visit opens a
+    dispute case: `case_requested` is sent inside this transaction.
+    """
+    writer_check(by)
+    idempotency_key = (idempotency_key or "").strip()[:100]
+    existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    if not Veteran.objects.visible_to(by).filter(pk=veteran.pk).exists():
+        raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
+    if not Centre.objects.visible_to(by).filter(pk=centre.pk).exists():
+        raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
+    if case_category and case_category not in dict(CASE_CATEGORIES):
+        raise ValidationError({"case_category": _("Choose a case category.")})
+    visit = Visit(
+        veteran=veteran,
+        centre=centre,
+        region_id=centre.region_id,
+        channel=channel,
+        purpose=purpose,
+        summary=summary,
+        outcome=Visit.Outcome.CASE_OPENED if case_category else outcome,
+        recorded_by=by,
+        idempotency_key=idempotency_key,
+        visited_at=visited_at or timezone.now(),
+    )
+    visit.full_clean(exclude=["veteran", "centre", "region", "recorded_by"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        winner = visit_by_key(by=by, idempotency_key=idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=visit,
+        changes={
+            "veteran": veteran.pk, "centre": centre.region_id, "channel": channel,
+            "purpose": purpose, "outcome": visit.outcome, "summary": summary,
+        },
+    )
+    if case_category:
+        case_requested.send(
+            sender=Visit, visit=visit, category=case_category,
+            summary=case_summary or summary, by=by,
+        )
+    return visit, True
+
+
+@transaction.atomic
+def visit_log_for_new_veteran(
+    *, by: Any, veteran_data: Mapping[str, Any], idempotency_key: str = "", **visit: Any
+) -> tuple[Visit, bool]:
+    """Register a veteran and log the visit in one step (the inline form).
+
+    A retried submission finds the visit by its key before trying to register
+    the veteran a second time.
+    """
+    existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            veteran = veteran_create(by=by, data=veteran_data)
+    except DuplicateIdNumber:
+        # A concurrent twin of this submission registered them and logged the visit.
+        existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise
+    return visit_log(by=by, veteran=veteran, idempotency_key=idempotency_key, **visit)
+
+
+@transaction.atomic
+def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
+    """Store the upload and queue its import once the job row is committed."""
+    from veterans.tasks import veterans_import_task
+
+    writer_check(by)
+    job = ImportJob(created_by=by, mode=mode, original_name=str(upload.name)[:255])
+    job.file.save(str(upload.name), upload, save=False)
+    job.save()
+    transaction.on_commit(lambda: veterans_import_task.delay(job.pk))
+    return job
