@@ -68,9 +68,10 @@ class VeteranForm(forms.ModelForm):
             region_field.choices = [("", "---------")] + [
                 (r.code, region_field.label_from_instance(r)) for r in regions
             ]
-        self.fields["sex"].required = False
-        self.fields["birth_date"].required = False
-        self.fields["sex"].help_text = _("Left empty, it follows from the ID number.")
+        for name in ("sex", "birth_date"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Left empty, it follows from the ID number.")
         if self.instance.pk:
             # An edit shows the masked number; typing a new one replaces it.
             self.initial["id_number"] = ""
@@ -138,11 +139,6 @@ class InlineVeteranForm(VeteranForm):
     class Meta(VeteranForm.Meta):
         fields = ["name", "id_number", "phone", "region", "needs_assistance"]
         widgets = VeteranForm.Meta.widgets
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("sex", "birth_date"):
-            self.fields.pop(name, None)
 
 
 class VisitForm(forms.Form):
