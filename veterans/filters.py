@@ -19,7 +19,7 @@ class FlagFilter(django_filters.BooleanFilter):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("widget", forms.CheckboxInput)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet, value: bool | None) -> QuerySet:
         return qs.filter(**{self.field_name: True}) if value else qs

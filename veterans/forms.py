@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from centres.models import Region
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
-from veterans.selectors import home_regions_for, veteran_possible_duplicates
+from veterans.selectors import veteran_possible_duplicates
 from veterans.services import DuplicateIdNumber, id_number_clean
 from veterans.signals import CASE_CATEGORIES
 

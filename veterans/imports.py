@@ -62,8 +62,10 @@ FLAGS = ("is_disabled", "is_martyr_family", "needs_assistance", "is_party_secret
 TRUE = {"是", "1", "y", "yes", "true", "√", "✓", "t"}
 FALSE = {"", "否", "0", "n", "no", "false", "f", "×"}
 SEXES = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
-DISCHARGE_KINDS = {"退伍": "discharged", "转业": "transferred", "复员": "demobilized",
-                   "退休": "retired", "其他": "other"} | {v: v for v in Veteran.DischargeKind.values}
+DISCHARGE_KINDS = {
+    "退伍": "discharged", "转业": "transferred", "复员": "demobilized", "退休": "retired",
+    "其他": "other", **{v: v for v in Veteran.DischargeKind.values},
+}
 
 
 @dataclass
@@ -218,7 +220,8 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
             try:
                 given = datetime.date.fromisoformat(raw_birth.replace("/", "-")[:10])
             except ValueError:
-                bad("birth_date", _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw_birth})
+                bad("birth_date",
+                    _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw_birth})
             else:
                 if given != out["birth_date"]:
                     bad("birth_date", _("the birth date does not match the ID number."))
@@ -368,7 +371,9 @@ def veterans_import(
 
 
 @transaction.atomic
-def import_job_run(*, job: ImportJob, progress: Callable[[int, int], None] | None = None) -> ImportJob:
+def import_job_run(
+    *, job: ImportJob, progress: Callable[[int, int], None] | None = None
+) -> ImportJob:
     """Run an uploaded job once; a finished job is left as it is (the task may be retried)."""
     from django.utils import timezone
 

@@ -214,7 +214,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}#{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -273,7 +273,9 @@ class ImportJob(models.Model):
         verbose_name_plural = _("veteran imports")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(mode__in=["all", "valid"]), name="import_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(mode__in=["all", "valid"]), name="import_mode_valid"
+            ),
         ]
 
     def __str__(self) -> str:

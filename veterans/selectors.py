@@ -77,7 +77,11 @@ def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[
 
 
 def veteran_list(*, user: Any) -> QuerySet[Veteran]:
-    return Veteran.objects.visible_to(user).select_related("region").order_by("region_id", "name", "id")
+    return (
+        Veteran.objects.visible_to(user)
+        .select_related("region")
+        .order_by("region_id", "name", "id")
+    )
 
 
 def veteran_possible_duplicates(
@@ -86,9 +90,9 @@ def veteran_possible_duplicates(
     """Others with the same name and birth date, anywhere (the caller links the visible ones)."""
     if not name or birth_date is None:
         return Veteran.objects.none()
+    others = Veteran.objects.exclude(pk=exclude_pk) if exclude_pk else Veteran.objects.all()
     return (
-        Veteran.objects.filter(name=name.strip(), birth_date=birth_date)
-        .exclude(pk=exclude_pk)
+        others.filter(name=name.strip(), birth_date=birth_date)
         .select_related("region")
         .order_by("id")
     )

@@ -64,9 +64,8 @@ def id_number_clean(
             code="birth_date_mismatch",
             params={"date": birth_date.isoformat()},
         )
-    existing = (
-        Veteran.objects.filter(id_number=value).exclude(pk=exclude_pk).only("pk", "region").first()
-    )
+    others = Veteran.objects.exclude(pk=exclude_pk) if exclude_pk else Veteran.objects.all()
+    existing = others.filter(id_number=value).only("pk", "region").first()
     if existing is not None:
         raise DuplicateIdNumber(existing)
     return value

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -146,7 +147,7 @@ def veteran_search(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def visit_export(request: HttpRequest) -> HttpResponse:
+def visit_export(request: HttpRequest) -> HttpResponseBase:
     filterset = VisitFilter(request.GET, queryset=selectors.visit_list(user=request.user))
     if not filterset.is_valid():
         return HttpResponse(str(filterset.errors), status=400, content_type="text/plain")
@@ -176,7 +177,7 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def veteran_export(request: HttpRequest) -> HttpResponse:
+def veteran_export(request: HttpRequest) -> HttpResponseBase:
     filterset = VeteranFilter(request.GET, queryset=selectors.veteran_list(user=request.user))
     if not filterset.is_valid():
         return HttpResponse(str(filterset.errors), status=400, content_type="text/plain")
@@ -210,7 +211,7 @@ def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
     try:
-        if form.instance.pk:
+        if form.instance_before is not None:
             return services.veteran_update(
                 veteran=form.instance_before, by=request.user, data=form.veteran_data()
             )

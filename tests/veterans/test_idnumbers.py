@@ -38,7 +38,9 @@ def test_a_number_must_have_18_characters(value: str) -> None:
     assert code_of(value) == "length"
 
 
-@pytest.mark.parametrize("value", ["33068119800101123A", "3306811980010112X7", "33068119800101123x"])
+@pytest.mark.parametrize(
+    "value", ["33068119800101123A", "3306811980010112X7", "33068119800101123x"]
+)
 def test_only_digits_and_a_final_capital_x_are_allowed(value: str) -> None:
     assert code_of(value) == "characters"
 

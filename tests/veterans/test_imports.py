@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 HEADERS = [header for _name, header in COLUMNS]
 
 
-def good_row(n: int, code: str = "330681107201") -> list[str]:
+def good_row(n: int, code: str = "330681107201") -> list[object]:
     born = datetime.date(1960 + n % 30, 1 + n % 12, 1 + n % 28)
     return [f"张{n}", id_number(born=born, sequence=101 + 2 * n), code, "", "", "", "", "",
             "", "", "是" if n % 2 else "否", "", ""]
@@ -40,8 +40,9 @@ def xlsx(rows: list[list[object]], tmp_path: Path, name: str = "v.xlsx") -> Path
     return path
 
 
-def csv_file(rows: list[list[str]], tmp_path: Path, encoding: str) -> Path:
-    text = "\n".join(",".join(r) for r in [HEADERS, *rows]) + "\n"
+def csv_file(rows: list[list[object]], tmp_path: Path, encoding: str) -> Path:
+    lines = [",".join(HEADERS)] + [",".join(str(cell) for cell in row) for row in rows]
+    text = "\n".join(lines) + "\n"
     path = tmp_path / f"v-{encoding}.csv"
     path.write_bytes(text.encode(encoding))
     return path

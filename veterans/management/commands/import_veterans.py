@@ -47,7 +47,8 @@ class Command(BaseCommand):
             if options["errors"] and result.errors:
                 from veterans.imports import error_report_workbook
 
-                options["errors"].write_bytes(error_report_workbook([list(e) for e in result.errors]))
+                report = error_report_workbook([list(e) for e in result.errors])
+                options["errors"].write_bytes(report)
             for row, column, problem in result.errors[:50]:
                 self.stderr.write(f"row {row} {column}: {problem}")
             summary = _("%(imported)d of %(total)d row(s) imported, %(errors)d error(s).") % {
