@@ -63,6 +63,42 @@ def _case(code: str, *, resolved: bool = False, action: str = "") -> Callable[[]
 
     return make
 
+
+def _matrix_user(code: str) -> User:
+    from tests.factories.centres import UserFactory, region
+
+    user: User = UserFactory.create(username=f"matrix-{code}", region=region(code))
+    return user
+
+
+def _veteran(village: str) -> Kwargs:
+    from tests.factories.veterans import veteran_make
+    from veterans.models import Veteran
+
+    found = Veteran.objects.filter(region_id=village).first()
+    return {"pk": (found or veteran_make(village, name="矩阵")).pk}
+
+
+def _visit(centre_code: str) -> Kwargs:
+    from tests.factories.veterans import visit_make
+    from veterans.models import Veteran
+
+    village = f"{centre_code}201" if len(centre_code) == 9 else f"{centre_code}101201"
+    veteran = Veteran.objects.get(pk=_veteran(village)["pk"])
+    return {"pk": visit_make(veteran, _matrix_user(centre_code)).pk}
+
+
+def _import_job(code: str) -> Kwargs:
+    from tests.factories.centres import region
+    from veterans.models import ImportJob
+
+    job = ImportJob.objects.create(
+        created_by=_matrix_user(code), region=region(code), file="imports/matrix.xlsx",
+        original_name="matrix.xlsx", status="done",
+    )
+    return {"pk": job.pk}
+
+
 ROUTES: dict[str, Route] = {
     "home": Route(ok=frozenset({302})),
     "centres:directory": Route(),
@@ -155,6 +191,31 @@ ROUTES: dict[str, Route] = {
         )
         for step in ("detail", "submit", "return", "forward", "approve")
     },
+    # veterans: the registry, the visit log, imports and exports
+    "visits:new": Route(),
+    "visits:search": Route(),
+    "visits:export": Route(),
+    "veterans:list": Route(),
+    "veterans:new": Route(),
+    "veterans:export": Route(),
+    "veterans:import": Route(),
+    "veterans:import_template": Route(),
+    "veterans:detail": Route(inside=lambda: _veteran("330681107201"),
+                             outside=lambda: _veteran("430181101201")),
+    "veterans:edit": Route(inside=lambda: _veteran("330681107201"),
+                           outside=lambda: _veteran("430181101201")),
+    "veterans:import_job": Route(inside=lambda: _import_job("330681107"),
+                                 outside=lambda: _import_job("430181")),
+    "veterans:import_progress": Route(inside=lambda: _import_job("330681107"),
+                                      outside=lambda: _import_job("430181")),
+    "veterans:import_errors": Route(inside=lambda: _import_job("330681107"),
+                                    outside=lambda: _import_job("430181")),
+    "api:veteran-list": Route(),
+    "api:veteran-detail": Route(inside=lambda: _veteran("330681107201"),
+                                outside=lambda: _veteran("430181101201")),
+    "api:visit-list": Route(),
+    "api:visit-detail": Route(inside=lambda: _visit("330681107"),
+                              outside=lambda: _visit("430181")),
 }
 
 # Routes outside the matrix, and why.

@@ -227,10 +227,9 @@ class AuditEntry(models.Model):
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
     def visible_to(self, user: Any) -> ImportJobQuerySet:
-        """A job is seen by the person who started it, inside their jurisdiction."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(created_by=user)
+        """A job is seen in the jurisdiction of the one who started it: by them,
+        their colleagues and the levels above (a nationwide job, nationwide only)."""
+        return self.filter(jurisdiction_q(user, "region"))
 
 
 class ImportJob(models.Model):
@@ -251,6 +250,11 @@ class ImportJob(models.Model):
         verbose_name=_("by"),
         on_delete=models.PROTECT,
         related_name="veteran_imports",
+    )
+    # The starter's jurisdiction, copied: it scopes who sees the job and its report.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")

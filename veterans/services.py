@@ -290,7 +290,9 @@ def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
     from veterans.tasks import veterans_import_task
 
     writer_check(by)
-    job = ImportJob(created_by=by, mode=mode, original_name=str(upload.name)[:255])
+    job = ImportJob(
+        created_by=by, region_id=by.region_id, mode=mode, original_name=str(upload.name)[:255]
+    )
     job.file.save(str(upload.name), upload, save=False)
     job.save()
     transaction.on_commit(lambda: veterans_import_task.delay(job.pk))

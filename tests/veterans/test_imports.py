@@ -166,16 +166,20 @@ def test_the_import_page_runs_the_job_and_offers_the_error_report(
     assert AuditEntry.objects.filter(action="import", object_type="veterans.importjob").exists()
 
 
-def test_another_user_cannot_see_the_job(
-    county_staff: User, alice: User, charlie: User, tmp_path: Path, settings: object,
-    django_capture_on_commit_callbacks: Any,
+def test_a_job_is_seen_by_colleagues_and_above_but_not_below_or_outside(
+    alice: User, bob: User, county_staff: User, village_staff: User, charlie: User,
+    tmp_path: Path, settings: object, django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
     client = Client()
-    client.force_login(county_staff)
+    client.force_login(alice)
     upload_page(client, xlsx([good_row(0)], tmp_path), "all", django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
-    for other in (alice, charlie):
+    for colleague in (bob, county_staff):
+        c = Client()
+        c.force_login(colleague)
+        assert c.get(f"/veterans/import/{job.pk}/").status_code == 200
+    for other in (village_staff, charlie):
         c = Client()
         c.force_login(other)
         for url in ("", "progress/", "errors.xlsx"):
