@@ -44,6 +44,7 @@ class VeteranForm(forms.ModelForm):
             "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
             "is_party_secretary", "is_volunteer",
         ]
+        labels = {"name": _("full name")}
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}),
             "id_number": forms.TextInput(
@@ -138,6 +139,7 @@ class InlineVeteranForm(VeteranForm):
 
     class Meta(VeteranForm.Meta):
         fields = ["name", "id_number", "phone", "region", "needs_assistance"]
+        labels = VeteranForm.Meta.labels
         widgets = VeteranForm.Meta.widgets
 
 
