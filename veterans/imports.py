@@ -16,6 +16,7 @@ import codecs
 import csv
 import datetime
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ from typing import Any
 
 import openpyxl
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -274,6 +276,59 @@ def _registered(numbers: list[str]) -> set[str]:
     return set(Veteran.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
 
 
+def _insert(veterans: list[Veteran]) -> list[Veteran]:
+    """bulk_create, or on PostgreSQL one multi-row INSERT … RETURNING id per batch.
+
+    Django's bulk_create prepares every value in Python (about half the import's
+    time at 100,000 rows); the values here are plain (str, int, bool, date,
+    datetime), which psycopg2 adapts in C.
+    """
+    if not veterans:
+        return []
+    if connection.vendor != "postgresql":
+        return Veteran.objects.bulk_create(veterans)
+    from psycopg2.extras import execute_values
+
+    now = timezone.now()
+    fields = [f for f in Veteran._meta.concrete_fields if not f.primary_key]
+    for veteran in veterans:
+        veteran.updated_at = now
+    rows = [tuple(getattr(v, f.attname) for f in fields) for v in veterans]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Veteran._meta.db_table)
+    with connection.cursor() as cursor:
+        ids = execute_values(
+            cursor.cursor, f"INSERT INTO {table} ({columns}) VALUES %s RETURNING id",  # noqa: S608
+            rows, page_size=len(rows), fetch=True,
+        )
+    for veteran, (pk,) in zip(veterans, ids, strict=True):
+        veteran.pk = pk
+    return veterans
+
+
+def _audit(by: Any, created: list[Veteran], changes: dict[str, Any]) -> None:
+    """One audit entry per imported veteran (see `_insert` for the PostgreSQL path)."""
+    if connection.vendor != "postgresql":
+        audit_record_many(actor=by, action=AuditEntry.Action.CREATE, objs=created,
+                          changes=changes)
+        return
+    from psycopg2.extras import execute_values
+
+    now = timezone.now()
+    data = json.dumps(changes)
+    actor = by.pk if getattr(by, "pk", None) else None
+    rows = [(actor, now, AuditEntry.Action.CREATE.value, "veterans.veteran", str(v.pk), data)
+            for v in created]
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {table} (actor_id, at, action, object_type, object_id, changes) "  # noqa: S608
+            "VALUES %s",
+            rows, template="(%s, %s, %s, %s, %s, %s::jsonb)", page_size=len(rows),
+        )
+
+
 def veterans_import(
     *,
     path: Path,
@@ -320,18 +375,15 @@ def veterans_import(
     def _write(veterans: list[Veteran]) -> None:
         try:
             with transaction.atomic():
-                created = Veteran.objects.bulk_create(veterans)
+                created = _insert(veterans)
         except IntegrityError:
             # Registered meanwhile by someone else: report those, write the rest.
             taken = _registered([v.id_number for v in veterans])
-            created = Veteran.objects.bulk_create([v for v in veterans if v.id_number not in taken])
+            created = _insert([v for v in veterans if v.id_number not in taken])
             result.add(0, HEADER_OF["id_number"],
                        _("%(count)d number(s) were registered by someone else during the import.")
                        % {"count": len(taken)})
-        audit_record_many(
-            actor=by, action=AuditEntry.Action.CREATE, objs=created,
-            changes={"source": "import", "job": job_id},
-        )
+        _audit(by, created, {"source": "import", "job": job_id})
         result.imported += len(created)
 
     try:
@@ -375,8 +427,6 @@ def import_job_run(
     *, job: ImportJob, progress: Callable[[int, int], None] | None = None
 ) -> ImportJob:
     """Run an uploaded job once; a finished job is left as it is (the task may be retried)."""
-    from django.utils import timezone
-
     if job.finished:
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)

@@ -66,7 +66,14 @@ def test_a_good_workbook_is_imported_with_an_audit_entry_per_veteran(
                              mode="all", by=county_staff)
     assert (result.total, result.imported, result.error_count) == (5, 5, 0)
     assert Veteran.objects.filter(needs_assistance=True).count() == 2
-    assert AuditEntry.objects.filter(action="create", object_type="veterans.veteran").count() == 5
+    entries = AuditEntry.objects.filter(action="create", object_type="veterans.veteran")
+    assert entries.count() == 5
+    entry = entries.first()
+    assert entry is not None and entry.actor == county_staff
+    assert entry.changes == {"source": "import", "job": None}
+    assert {e.object_id for e in entries} == {str(pk) for pk in Veteran.objects.values_list(
+        "pk", flat=True)}
+    assert Veteran.objects.get(name="张1").updated_at is not None
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
