@@ -197,9 +197,9 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
     out: dict[str, Any] = {}
     name = values.get("name", "")
     if not name:
-        bad("name", _("the name is empty."))
+        bad("name", _("the full name is empty."))
     elif len(name) > 50:
-        bad("name", _("the name is longer than 50 characters."))
+        bad("name", _("the full name is longer than 50 characters."))
     out["name"] = name
     sex = ""
     raw_sex = values.get("sex", "")
