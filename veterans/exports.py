@@ -39,13 +39,13 @@ def _yes(value: bool) -> str:
     return "是" if value else "否"
 
 
-def veterans_export(*, veterans: QuerySet[Veteran], by: Any, filters: dict[str, Any]) -> IO[bytes]:
+def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, Any]) -> IO[bytes]:
     """The filtered registry, in the import template's columns plus the region's name."""
     headers = [header for _name, header in COLUMNS] + ["户籍所在地", "登记时间"]
 
     def rows() -> Iterable[list[Any]]:
         with translation.override("zh-hans"):
-            for v in veterans.select_related("region").iterator(chunk_size=CHUNK):
+            for v in queryset.select_related("region").iterator(chunk_size=CHUNK):
                 yield [
                     v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_date,
                     v.phone, v.discharge_year, v.get_discharge_kind_display(),
@@ -59,13 +59,13 @@ def veterans_export(*, veterans: QuerySet[Veteran], by: Any, filters: dict[str, 
     return handle
 
 
-def visits_export(*, visits: QuerySet[Visit], by: Any, filters: dict[str, Any]) -> IO[bytes]:
+def visits_export(*, queryset: QuerySet[Visit], by: Any, filters: dict[str, Any]) -> IO[bytes]:
     headers = ["来访时间", "服务中心（站）", "区划代码", "退役军人", "公民身份号码", "来访方式",
                "来访事由", "内容摘要", "办理结果", "经办人"]
 
     def rows() -> Iterable[list[Any]]:
         with translation.override("zh-hans"):
-            for v in visits.select_related("veteran", "centre", "recorded_by").iterator(
+            for v in queryset.select_related("veteran", "centre", "recorded_by").iterator(
                 chunk_size=CHUNK
             ):
                 yield [

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -145,17 +146,22 @@ def veteran_search(request: HttpRequest) -> JsonResponse:
     })
 
 
+def _export(
+    request: HttpRequest, filterset: Any, export: Callable[..., IO[bytes]], stem: str
+) -> HttpResponseBase:
+    """The filtered rows as .xlsx (always masked), or 400 for a bad filter."""
+    if not filterset.is_valid():
+        return HttpResponse(str(filterset.errors), status=400, content_type="text/plain")
+    handle = export(queryset=filterset.qs, by=request.user, filters=filterset.form.cleaned_data)
+    return FileResponse(handle, as_attachment=True, filename=f"{stem}-{_stamp()}.xlsx",
+                        content_type=XLSX)
+
+
 @login_required
 @require_GET
 def visit_export(request: HttpRequest) -> HttpResponseBase:
-    filterset = VisitFilter(request.GET, queryset=selectors.visit_list(user=request.user))
-    if not filterset.is_valid():
-        return HttpResponse(str(filterset.errors), status=400, content_type="text/plain")
-    handle = visits_export(
-        visits=filterset.qs, by=request.user, filters=filterset.form.cleaned_data
-    )
-    return FileResponse(handle, as_attachment=True, filename=f"visits-{_stamp()}.xlsx",
-                        content_type=XLSX)
+    visits = selectors.visit_list(user=request.user)
+    return _export(request, VisitFilter(request.GET, queryset=visits), visits_export, "visits")
 
 
 # --- the registry -------------------------------------------------------------
@@ -178,14 +184,10 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def veteran_export(request: HttpRequest) -> HttpResponseBase:
-    filterset = VeteranFilter(request.GET, queryset=selectors.veteran_list(user=request.user))
-    if not filterset.is_valid():
-        return HttpResponse(str(filterset.errors), status=400, content_type="text/plain")
-    handle = veterans_export(
-        veterans=filterset.qs, by=request.user, filters=filterset.form.cleaned_data
+    veterans = selectors.veteran_list(user=request.user)
+    return _export(
+        request, VeteranFilter(request.GET, queryset=veterans), veterans_export, "veterans"
     )
-    return FileResponse(handle, as_attachment=True, filename=f"veterans-{_stamp()}.xlsx",
-                        content_type=XLSX)
 
 
 @login_required
