@@ -200,8 +200,11 @@ class VisitForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("open_case") and not data.get("case_category"):
-            self.add_error("case_category", _("Choose the category of the case."))
+        if data.get("open_case"):
+            if not data.get("case_category"):
+                self.add_error("case_category", _("Choose the category of the case."))
+            if not (data.get("summary") or "").strip():
+                self.add_error("summary", _("Describe the dispute to open a case."))
         return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ VETERAN_FIELDS = [
     "is_party_secretary", "is_volunteer",
 ]
 HOME_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
+logger = logging.getLogger(__name__)
 
 
 class DuplicateIdNumber(ValidationError):
@@ -253,11 +255,28 @@ def visit_log(
         },
     )
     if case_category:
-        case_requested.send(
-            sender=Visit, visit=visit, category=case_category,
-            summary=case_summary or summary, by=by,
-        )
+        _case_request(visit=visit, category=case_category, summary=case_summary or summary,
+                      by=by)
     return visit, True
+
+
+def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None:
+    """Ask the cases room to open the case; a refusal rolls the visit back.
+
+    Every receiver runs (send_robust); the first one that fails becomes a
+    ValidationError on `case_category` with its message, raised inside the
+    visit's transaction, so neither the visit nor a half-opened case is kept.
+    """
+    for receiver, answer in case_requested.send_robust(
+        sender=Visit, visit=visit, category=category, summary=summary, by=by
+    ):
+        if isinstance(answer, Exception):
+            if not isinstance(answer, ValidationError | PermissionDenied):
+                logger.error("case_requested receiver %r failed", receiver, exc_info=answer)
+            message = "; ".join(answer.messages) if isinstance(answer, ValidationError) else (
+                str(answer) or _("The dispute case could not be opened.")
+            )
+            raise ValidationError({"case_category": message})
 
 
 @transaction.atomic

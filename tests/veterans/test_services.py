@@ -202,16 +202,19 @@ def test_a_visit_that_opens_a_case_sends_the_seam_signal_inside_its_transaction(
     assert call["in_atomic"] and call["visit_saved"]
 
 
-def test_a_receiver_that_fails_rolls_the_visit_back(alice: User, veteran: Veteran) -> None:
+def test_a_receiver_that_fails_rolls_the_visit_back_with_its_message(
+    alice: User, veteran: Veteran
+) -> None:
     def broken(sender: Any, **kwargs: Any) -> None:
         raise RuntimeError("cases is down")
 
     case_requested.connect(broken, dispatch_uid="broken")
     try:
-        with pytest.raises(RuntimeError):
-            log(alice, veteran, case_category="benefits")
+        with pytest.raises(ValidationError) as info:
+            log(alice, veteran, case_category="benefits", summary="待遇未落实")
     finally:
         case_requested.disconnect(dispatch_uid="broken")
+    assert info.value.message_dict == {"case_category": ["cases is down"]}
     assert not Visit.objects.exists()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -153,7 +154,8 @@ def test_the_case_checkbox_shows_only_when_the_cases_room_listens(
     alice: User, veteran: Veteran
 ) -> None:
     client = client_for(alice)
-    assert "open_case" not in client.get(URL).content.decode()
+    with mock.patch.object(case_requested, "has_listeners", return_value=False):
+        assert "open_case" not in client.get(URL).content.decode()
     calls: list[dict[str, Any]] = []
 
     def receiver(sender: Any, **kwargs: Any) -> None:
@@ -185,3 +187,29 @@ def test_the_visit_page_query_count_does_not_grow_with_rows(
         page = client.get(URL, {"q": "陈"})
     assert len(page.context["today"]) == 16 and len(page.context["candidates"]) == 10
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_opening_a_case_needs_a_summary(alice: User, veteran: Veteran) -> None:
+    page = post(client_for(alice), veteran=str(veteran.pk), open_case="on",
+                case_category="family", summary="")
+    assert page.status_code == 200 and page.context["form"].errors["summary"]
+    assert not Visit.objects.exists()
+
+
+def test_a_refusal_from_the_cases_room_is_shown_on_the_form(
+    alice: User, veteran: Veteran
+) -> None:
+    def refuse(sender: Any, **kwargs: Any) -> None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("案件模块拒绝")
+
+    case_requested.connect(refuse, dispatch_uid="refuse")
+    try:
+        page = post(client_for(alice), veteran=str(veteran.pk), open_case="on",
+                    case_category="family", summary="邻里纠纷")
+    finally:
+        case_requested.disconnect(dispatch_uid="refuse")
+    assert page.status_code == 200
+    assert page.context["form"].errors["case_category"] == ["案件模块拒绝"]
+    assert not Visit.objects.exists()
