@@ -292,7 +292,11 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
-    progress = import_progress(job.pk)
+    # The cache holds the progress of a running job; a finished one answers from its row.
+    progress = (
+        {"done": job.rows_total, "total": job.rows_total} if job.finished
+        else import_progress(job.pk)
+    )
     return JsonResponse({
         "status": job.status,
         "finished": job.finished,
