@@ -116,6 +116,11 @@ def _csv_encoding(path: Path) -> tuple[str, int]:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     encoding = "gb18030"
+        if encoding == "utf-8-sig":
+            try:
+                decoder.decode(b"", final=True)  # a sequence cut off at the end
+            except UnicodeDecodeError:
+                encoding = "gb18030"
     return encoding, lines
 
 
