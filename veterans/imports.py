@@ -434,7 +434,6 @@ def import_job_run(
     """Run an uploaded job once; a finished job is left as it is (the task may be retried)."""
     if job.finished:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
     result = veterans_import(
         path=Path(job.file.path), mode=job.mode, by=job.created_by, progress=progress,
         job_id=job.pk,

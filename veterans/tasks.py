@@ -27,6 +27,10 @@ def veterans_import_task(job_id: int) -> dict[str, Any]:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None:
         return {"job": job_id, "status": "missing"}
+    # Committed on its own, before the import's long transaction, so that the page says so.
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING
+    )
 
     def progress(done: int, total: int) -> None:
         cache.set(progress_key(job_id), {"done": done, "total": total}, PROGRESS_TTL)

@@ -299,6 +299,7 @@ def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     )
     return JsonResponse({
         "status": job.status,
+        "status_label": job.get_status_display(),
         "finished": job.finished,
         "done": progress["done"],
         "total": progress["total"],

@@ -10,6 +10,7 @@
       .then(function (p) {
         if (p.total) { bar.max = p.total; }
         bar.value = p.done;
+        document.getElementById("job-status").textContent = p.status_label;
         document.getElementById("job-done").textContent = p.done;
         document.getElementById("job-total").textContent = p.total;
         if (p.finished) { window.location.href = p.url; } else { setTimeout(poll, 1000); }
