@@ -167,6 +167,7 @@ def test_the_import_page_runs_the_job_and_offers_the_error_report(
     assert f"/veterans/import/{job.pk}/errors.xlsx" in html
     progress = client.get(f"/veterans/import/{job.pk}/progress/").json()
     assert progress["finished"] and progress["done"] == progress["total"] == 7
+    assert progress["status"] == "done" and progress["status_label"]
     report = client.get(f"/veterans/import/{job.pk}/errors.xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(report.content)).worksheets[0].values)
     assert rows[0] == ("行号", "列", "问题") and [r[0] for r in rows[1:]] == [3, 4, 6, 7]
