@@ -21,8 +21,8 @@ from cases.filters import CaseFilter
 from cases.models import Case, Category, MediationMethod, RiskLevel
 from cases.selectors import case_list
 from cases.services import TransitionRefused
-from centres import codes
-from centres.models import Centre, User, jurisdiction_q
+from centres.api import CentreCodeField
+from centres.models import User, jurisdiction_q
 from veterans.models import Veteran
 
 
@@ -55,24 +55,6 @@ class CaseSerializer(serializers.ModelSerializer):
             "is_overdue", "escalated_count", "arrival", "visit", "assignee",
         ]
         read_only_fields = fields
-
-
-class CentreCodeField(serializers.CharField):
-    """A region code (6, 9 or 12 digits) naming a centre in the caller's jurisdiction."""
-
-    def to_internal_value(self, data: Any) -> Centre:  # type: ignore[override]
-        raw = super().to_internal_value(data)
-        try:
-            code = codes.normalize_code(raw)
-        except codes.InvalidCode as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        user = self.context["request"].user
-        centre = Centre.objects.visible_to(user).filter(region_id=code).first()
-        if centre is None:
-            raise serializers.ValidationError(
-                _("There is no centre with this code in your jurisdiction.")
-            )
-        return centre
 
 
 def _visible(model: Any, user: Any, pk: int, message: Any) -> Any:

@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from rest_framework import serializers, viewsets
+from typing import Any
 
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from centres import codes
 from centres.filters import CentreFilter, RegionFilter
 from centres.models import Centre, Region
 from centres.selectors import region_get_for_user
+
+
+def _twelve_digits(data: Any) -> str:
+    try:
+        return codes.normalize_code(data)
+    except codes.InvalidCode as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RegionCodeField(serializers.SlugRelatedField):
+    """A 6-, 9- or 12-digit region code inside the caller's jurisdiction (else "no such")."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no region with this code in your jurisdiction."),
+    }
+
+    def __init__(self, *, levels: list[str] | None = None, **kwargs: Any) -> None:
+        self.levels = levels
+        kwargs.setdefault("queryset", Region.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Region]:
+        regions = Region.objects.visible_to(self.context["request"].user)
+        return regions.filter(level__in=self.levels) if self.levels else regions
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(_twelve_digits(data))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CentreCodeField(serializers.SlugRelatedField):
+    """A centre named by its region's code; outside the jurisdiction it does not exist."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no centre with this code in your jurisdiction."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Centre.objects.all())
+        super().__init__(slug_field="region_id", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Centre]:
+        return Centre.objects.visible_to(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(_twelve_digits(data))
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -18,8 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from centres import codes
-from centres.models import Centre, Level, Region
+from centres.api import CentreCodeField, RegionCodeField
+from centres.models import Level
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
 from veterans.idnumbers import birth_date_of, mask_id_number
@@ -43,46 +43,6 @@ class MaskedIdNumberField(serializers.CharField):
 
     def to_representation(self, value: Any) -> str:
         return mask_id_number(str(value))
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class RegionCodeField(serializers.SlugRelatedField):
-    """A 6-, 9- or 12-digit region code inside the caller's jurisdiction."""
-
-    def __init__(self, *, levels: list[str] | None = None, **kwargs: Any) -> None:
-        self.levels = levels
-        kwargs.setdefault("queryset", Region.objects.all())
-        super().__init__(slug_field="code", **kwargs)
-
-    def get_queryset(self) -> QuerySet[Region]:
-        qs = Region.objects.visible_to(self.context["request"].user)
-        return qs.filter(level__in=self.levels) if self.levels else qs
-
-    def to_internal_value(self, data: Any) -> Any:
-        try:
-            data = codes.normalize_code(data)
-        except codes.InvalidCode as exc:
-            raise ValidationError(str(exc)) from exc
-        return super().to_internal_value(data)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class CentreCodeField(serializers.SlugRelatedField):
-    """A centre named by its region's code; outside the jurisdiction it does not exist."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Centre.objects.all())
-        super().__init__(slug_field="region_id", **kwargs)
-
-    def get_queryset(self) -> QuerySet[Centre]:
-        return Centre.objects.visible_to(self.context["request"].user)
-
-    def to_internal_value(self, data: Any) -> Any:
-        try:
-            data = codes.normalize_code(data)
-        except codes.InvalidCode as exc:
-            raise ValidationError(str(exc)) from exc
-        return super().to_internal_value(data)
 
 
 class VisibleVeteranField(serializers.PrimaryKeyRelatedField):
