@@ -1,0 +1,80 @@
+"""A Redis cache that degrades to a miss when Redis is down.
+
+Django's RedisCache raises on any connection error, so a Redis outage would turn
+every page that touches the cache into a server error. The cache only ever holds
+what can be recomputed, so here a failed read is a miss and a failed write is
+skipped, with a warning in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+T = TypeVar("T")
+
+
+def _degrade(fallback: Callable[..., Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """On a Redis outage, log it and answer `fallback(*args, **kwargs)` instead."""
+
+    def decorator(method: Callable[..., T]) -> Callable[..., T]:
+        @wraps(method)
+        def wrapper(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> T:
+            try:
+                return method(self, *args, **kwargs)
+            except OUTAGE_ERRORS as exc:
+                logger.warning("Cache unavailable, %s skipped: %s", method.__name__, exc)
+                result: T = fallback(*args, **kwargs)
+                return result
+
+        return wrapper
+
+    return decorator
+
+
+def _default(key: Any, default: Any = None, *args: Any, **kwargs: Any) -> Any:
+    return default
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def _false(*args: Any, **kwargs: Any) -> bool:
+    return False
+
+
+def _empty_dict(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    return {}
+
+
+def _all_keys_failed(data: dict[str, Any], *args: Any, **kwargs: Any) -> list[str]:
+    return list(data)
+
+
+class ResilientRedisCache(RedisCache):
+    """RedisCache whose reads miss and writes are skipped while Redis is unreachable.
+
+    `incr`/`decr` still raise: a counter that silently stops counting would be wrong.
+    """
+
+    get = _degrade(_default)(RedisCache.get)
+    get_many = _degrade(_empty_dict)(RedisCache.get_many)
+    has_key = _degrade(_false)(RedisCache.has_key)
+    add = _degrade(_false)(RedisCache.add)
+    set = _degrade(_nothing)(RedisCache.set)
+    set_many = _degrade(_all_keys_failed)(RedisCache.set_many)
+    touch = _degrade(_false)(RedisCache.touch)
+    delete = _degrade(_false)(RedisCache.delete)
+    delete_many = _degrade(_nothing)(RedisCache.delete_many)
+    clear = _degrade(_false)(RedisCache.clear)
