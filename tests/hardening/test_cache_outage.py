@@ -1,0 +1,71 @@
+"""Redis down: the cache misses instead of failing, and pages still render (issue 8, point 3)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import Client, override_settings
+from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from centres.models import User
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _cache_settings(backend: str) -> dict[str, Any]:
+    return {
+        "default": {
+            "BACKEND": backend,
+            "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.fixture
+def dead_redis_cache() -> Iterator[None]:
+    with override_settings(CACHES=_cache_settings("config.cache.ResilientRedisCache")):
+        yield
+
+
+def test_django_s_own_redis_cache_raises_when_redis_is_down() -> None:
+    with override_settings(CACHES=_cache_settings("django.core.cache.backends.redis.RedisCache")):
+        with pytest.raises(RedisConnectionError):
+            caches["default"].get("anything")
+
+
+def test_the_portal_cache_misses_and_skips_writes_when_redis_is_down(
+    dead_redis_cache: None,
+) -> None:
+    cache = caches["default"]
+    assert cache.get("k") is None
+    assert cache.get("k", "fallback") == "fallback"
+    cache.set("k", 1)
+    assert cache.add("k", 1) is False
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
+    assert cache.has_key("k") is False
+    assert cache.get_or_set("k", 5) == 5
+    cache.delete("k")
+    cache.delete_many(["a", "b"])
+    cache.clear()
+
+
+def test_pages_and_the_api_render_while_redis_is_down(dead_redis_cache: None, alice: User) -> None:
+    client = Client()
+    assert client.get(reverse("login")).status_code == 200
+    client.force_login(alice)
+    assert client.get(reverse("centres:directory")).status_code == 200
+    assert client.get(reverse("centres:detail", args=["330681107"])).status_code == 200
+    assert client.get("/api/v1/regions/").status_code == 200
+    assert client.get(reverse("health")).status_code == 200

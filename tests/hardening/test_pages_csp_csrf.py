@@ -1,0 +1,133 @@
+"""Every page of the URLconf keeps to the content security policy and protects its forms.
+
+The pages are enumerated from the URLconf (those without arguments, plus one
+centre page), so the pages other apps add later are checked too.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from centres.models import User
+
+
+def _static_routes() -> list[str]:
+    """The names of the URLconf's routes that take no argument (outside admin and API)."""
+    names: list[str] = []
+
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str, prefix: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                if route.startswith(("admin/", "api/", "i18n/")):
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner, route)
+            elif entry.name and "<" not in route and not entry.pattern.regex.groupindex:
+                names.append(namespace + entry.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    return sorted(set(names) - {"logout", "health", "api-docs", "schema"})
+
+
+class _PageScan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_scripts = 0
+        self.handler_attributes: list[str] = []
+        self.post_forms = 0
+        self.forms_without_token = 0
+        self._in_post_form = False
+        self._form_has_token = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.handler_attributes += [name for name, _ in attrs if name.startswith("on")]
+        if tag == "script" and not attributes.get("src"):
+            self.inline_scripts += 1
+        if tag == "form" and (attributes.get("method") or "get").lower() == "post":
+            self.post_forms += 1
+            self._in_post_form, self._form_has_token = True, False
+        if tag == "input" and self._in_post_form and attributes.get("name") == "csrfmiddlewaretoken":
+            self._form_has_token = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._in_post_form:
+            self.forms_without_token += not self._form_has_token
+            self._in_post_form = False
+
+
+def _pages(user: User) -> dict[str, str]:
+    client = Client()
+    client.force_login(user)
+    urls = [reverse(name) for name in _static_routes()]
+    urls += [reverse("login"), reverse("centres:detail", args=["330681107000"])]
+    pages = {}
+    for url in urls:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        if response["Content-Type"].startswith("text/html"):
+            pages[url] = response.content.decode()
+    return pages
+
+
+def test_the_policy_allows_only_our_own_scripts(client: Client, world: None) -> None:
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
+
+
+@pytest.mark.parametrize("who", ["alice", "ministry"])
+def test_no_page_has_an_inline_script_and_every_post_form_has_a_csrf_token(
+    request: pytest.FixtureRequest, who: str
+) -> None:
+    pages = _pages(request.getfixturevalue(who))
+    assert len(pages) >= 3
+    for url, html in pages.items():
+        scan = _PageScan()
+        scan.feed(html)
+        assert scan.inline_scripts == 0, url
+        assert scan.handler_attributes == [], url
+        assert scan.post_forms >= 1, url  # at least the language menu
+        assert scan.forms_without_token == 0, url
+
+
+def test_the_language_menu_switches_with_a_script_file_and_keeps_its_button(
+    client: Client, world: None
+) -> None:
+    html = client.get(reverse("login")).content.decode()
+    assert "data-autosubmit" in html
+    assert "<noscript><button" in html
+    assert 'src="/static/js/portal.js"' in html
+    script = finders.find("js/portal.js")
+    assert script and "form.submit()" in Path(str(script)).read_text()
+
+
+def test_a_form_post_without_a_csrf_token_is_refused(alice: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw-for-tests"})
+    assert response.status_code == 403
+
+
+def test_the_api_docs_load_their_start_up_script_from_a_file(alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+    page = client.get(reverse("api-docs"))
+    assert page.status_code == 200
+    scan = _PageScan()
+    scan.feed(page.content.decode())
+    assert scan.inline_scripts == 0
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    script = client.get(reverse("api-docs"), {"script": ""})
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
