@@ -19,7 +19,7 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     password check instead of raising as axes' own backend does.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -39,9 +39,9 @@ def dead_redis_cache() -> Iterator[None]:
 
 
 def test_django_s_own_redis_cache_raises_when_redis_is_down() -> None:
-    with override_settings(CACHES=_cache_settings("django.core.cache.backends.redis.RedisCache")):
-        with pytest.raises(RedisConnectionError):
-            caches["default"].get("anything")
+    plain = _cache_settings("django.core.cache.backends.redis.RedisCache")
+    with override_settings(CACHES=plain), pytest.raises(RedisConnectionError):
+        caches["default"].get("anything")
 
 
 def test_the_portal_cache_misses_and_skips_writes_when_redis_is_down(

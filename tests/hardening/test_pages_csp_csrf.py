@@ -54,7 +54,7 @@ class _PageScan(HTMLParser):
         if tag == "form" and (attributes.get("method") or "get").lower() == "post":
             self.post_forms += 1
             self._in_post_form, self._form_has_token = True, False
-        if tag == "input" and self._in_post_form and attributes.get("name") == "csrfmiddlewaretoken":
+        if self._in_post_form and attributes.get("name") == "csrfmiddlewaretoken":
             self._form_has_token = True
 
     def handle_endtag(self, tag: str) -> None:
