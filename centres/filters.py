@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from centres import codes
 from centres.models import Centre, Level, Region, digits_q, within_q
@@ -27,6 +28,15 @@ class RegionCodeField(forms.CharField):
             raise ValidationError(str(exc), code="invalid_code") from exc
 
 
+# In the API schema: 6, 9 or 12 digits, not starting with 00 (what normalize_code accepts).
+REGION_CODE_SCHEMA = {
+    "type": "string",
+    "pattern": "^([1-9][0-9]|0[1-9])([0-9]{4}|[0-9]{7}|[0-9]{10})$",
+    "example": "330681",
+}
+
+
+@extend_schema_field(REGION_CODE_SCHEMA)
 class RegionCodeFilter(django_filters.CharFilter):
     field_class = RegionCodeField
 

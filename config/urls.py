@@ -49,3 +49,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
