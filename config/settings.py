@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "config.apps.PortalConfig",
     "centres",
     "veterans",
     "cases",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -205,10 +207,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -------------------------------------------------------------
-# Sessions: an idle timeout of 30 minutes (OWASP ASVS 3.3.1, level 2), renewed on every
-# request, and no persistent cookie: closing the browser on a shared front-desk PC logs out.
+# Sessions (config/sessions.py): logged out after 30 minutes without a request and at the
+# latest 12 hours after logging in (OWASP ASVS 3.3, level 2); no persistent cookie, so
+# closing the browser on a shared front-desk PC logs out too.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The project's own settings package, installed for its signal receivers."""
+
+    name = "config"
+    label = "portal_config"
+    verbose_name = "Portal configuration"
+
+    def ready(self) -> None:
+        from config import sessions  # noqa: F401 (connects the login receiver)
