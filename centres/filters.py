@@ -25,7 +25,11 @@ class RegionCodeField(forms.CharField):
         try:
             return codes.normalize_code(value)
         except codes.InvalidCode as exc:
-            raise ValidationError(str(exc), code="invalid_code") from exc
+            # The message quotes the input, which may hold a `%`: pass it as a parameter,
+            # since forms and django-filter both apply `message % params`.
+            raise ValidationError(
+                "%(message)s", code="invalid_code", params={"message": str(exc)}
+            ) from exc
 
 
 # In the API schema: 6, 9 or 12 digits, not starting with 00 (what normalize_code accepts).

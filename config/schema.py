@@ -42,9 +42,7 @@ class AutoSchema(openapi.AutoSchema):
     def _error_answers(self) -> dict[str, dict[str, Any]]:
         answers: dict[str, dict[str, Any]] = {}
         writes = self.method in {"POST", "PUT", "PATCH"}
-        has_query = self._is_list_view() and bool(
-            self.get_filter_backends() or self._get_paginator()
-        )
+        has_query = any(parameter["in"] == "query" for parameter in self._get_parameters())
         if writes or has_query:
             answers["400"] = _answer("Invalid input, field by field.", _FIELD_ERRORS)
         public = any(
@@ -53,7 +51,9 @@ class AutoSchema(openapi.AutoSchema):
         if not public:
             answers["401"] = _answer("No or invalid credentials.", _DETAIL)
             answers["403"] = _answer("Not allowed for this user.", _DETAIL)
-        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+        # A record named in the path or the query may be missing or outside the
+        # jurisdiction; a page number may be past the end; a `format` may be unknown.
+        if "{" in self.path or has_query:
             answers["404"] = _answer(
                 "No such record in the caller's jurisdiction (or no such page).", _DETAIL
             )
