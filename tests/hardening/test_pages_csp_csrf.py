@@ -40,6 +40,7 @@ class _PageScan(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.inline_scripts = 0
+        self.inline_styles = 0
         self.handler_attributes: list[str] = []
         self.post_forms = 0
         self.forms_without_token = 0
@@ -49,6 +50,8 @@ class _PageScan(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         self.handler_attributes += [name for name, _ in attrs if name.startswith("on")]
+        # style-src 'self' also blocks <style> blocks and style="" attributes.
+        self.inline_styles += (tag == "style") + ("style" in attributes)
         is_data = attributes.get("type") == "application/json"  # json_script: not run
         if tag == "script" and not attributes.get("src") and not is_data:
             self.inline_scripts += 1
@@ -99,6 +102,7 @@ def test_no_page_has_an_inline_script_and_every_post_form_has_a_csrf_token(
         scan.feed(html)
         assert scan.inline_scripts == 0, url
         assert scan.handler_attributes == [], url
+        assert scan.inline_styles == 0, url
         assert scan.post_forms >= 1, url  # at least the language menu
         assert scan.forms_without_token == 0, url
 
