@@ -6,13 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from centres import codes
-from centres.filters import CentreFilter, RegionFilter
+from centres.filters import REGION_CODE_SCHEMA, CentreFilter, RegionFilter
 from centres.models import Centre, Region
 from centres.selectors import region_get_for_user
 
@@ -24,7 +23,7 @@ def _twelve_digits(data: Any) -> str:
         raise ValidationError(str(exc)) from exc
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(REGION_CODE_SCHEMA)
 class RegionCodeField(serializers.SlugRelatedField):
     """A 6-, 9- or 12-digit region code inside the caller's jurisdiction (else "no such")."""
 
@@ -45,7 +44,7 @@ class RegionCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(_twelve_digits(data))
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(REGION_CODE_SCHEMA)
 class CentreCodeField(serializers.SlugRelatedField):
     """A centre named by its region's code; outside the jurisdiction it does not exist."""
 
