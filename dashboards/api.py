@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres import codes
+from centres.filters import REGION_CODE_SCHEMA
 from dashboards.selectors import Period, area_get_for_user, case_stats, visit_stats
 
 
@@ -112,9 +114,12 @@ class StatsView(APIView):
 
 
 PARAMETERS = [
-    OpenApiParameter("region", str, required=True, description="region code (6, 9 or 12 digits)"),
-    OpenApiParameter("since", str, description="first day received/visited, YYYY-MM-DD"),
-    OpenApiParameter("until", str, description="last day received/visited, YYYY-MM-DD"),
+    OpenApiParameter(
+        "region", REGION_CODE_SCHEMA, required=True,
+        description="region code (6, 9 or 12 digits): its whole subtree",
+    ),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="first day received/visited"),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="last day received/visited"),
 ]
 
 

@@ -21,10 +21,4 @@
 
   document.querySelectorAll("select[data-autosubmit]").forEach(autosubmit);
   document.querySelectorAll("[data-print]").forEach(printOnClick);
-
-  // The policy blocks inline handlers. A few templates still carry these two; until
-  // they move to the data attributes above, do exactly what the handler says (no
-  // other inline code is ever run).
-  document.querySelectorAll('select[onchange="this.form.submit()"]').forEach(autosubmit);
-  document.querySelectorAll('button[onclick="window.print()"]').forEach(printOnClick);
 })();
