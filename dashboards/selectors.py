@@ -196,6 +196,10 @@ class TargetSummary:
     def ratio(self) -> float | None:
         return rate(self.demonstration, self.eligible)
 
+    @property
+    def short(self) -> int:
+        return self.model_regions - self.meeting
+
 
 @dataclass
 class Dashboard:

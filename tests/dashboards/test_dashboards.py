@@ -191,7 +191,9 @@ def test_the_dashboard_shows_the_demonstration_target_of_its_area(ministry: User
     target = page.context["board"].target
     assert (target.model_regions, target.meeting) == (2, 1)
     assert (target.demonstration, target.eligible) == (2, 8)
-    assert "1 / 2" in page.content.decode()
+    body = page.content.decode()
+    assert "1 / 2" in body
+    assert "本区域有1个全国双拥模范城（县）示范型占比未达到60%目标" in body
 
 
 def test_without_a_beat_reads_refresh_the_rollups_first(ministry: User, settings: object) -> None:
