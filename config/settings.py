@@ -251,6 +251,7 @@ CONTENT_SECURITY_POLICY = {
 # Login lockout (django-axes): 5 failures for one username lock it for 30 minutes,
 # whatever the address; attempts and lockouts are kept in axes' tables (see the admin).
 AXES_FAILURE_LIMIT = 5
+AXES_VERBOSE = False  # no banner on every start
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 wants the address in the lockout too. Stations of a county often share one
