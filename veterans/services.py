@@ -236,7 +236,11 @@ def visit_log(
         idempotency_key=idempotency_key,
         visited_at=visited_at or timezone.now(),
     )
-    visit.full_clean(exclude=["veteran", "centre", "region", "recorded_by"])
+    # Field rules in Python; the constraints are the database's to enforce on insert
+    # (checking them here would cost a savepoint and a query each, on the hottest path).
+    visit.full_clean(
+        exclude=["veteran", "centre", "region", "recorded_by"], validate_constraints=False
+    )
     try:
         with transaction.atomic():
             visit.save()
