@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -156,6 +157,13 @@ class ExtendSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Any unique string per case (at most 100 characters). The same key again "
+    "answers the first case with 200 and creates nothing.",
+)
+
+
 class CaseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     viewsets.GenericViewSet,
@@ -178,17 +186,28 @@ class CaseViewSet(
     def _answer(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
         return Response(CaseSerializer(case, context={"request": self.request}).data, status=code)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    @extend_schema(
+        request=CaseCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: CaseSerializer, 200: CaseSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+        existing = services.case_by_key(by=request.user, idempotency_key=key)
+        if existing is not None:
+            return self._answer(existing)
         data = self._input(CaseCreateSerializer)
         veteran = data.pop("veteran", None)
         try:
-            case = services.case_open(
-                by=request.user, veterans=[veteran] if veteran else [], **data
+            case, created = services.case_open_once(
+                by=request.user, idempotency_key=key,
+                veterans=[veteran] if veteran else [], **data,
             )
         except TransitionRefused as exc:
             raise Conflict(exc.message) from exc
-        return self._answer(case, status.HTTP_201_CREATED)
+        return self._answer(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _transition(self, service: Any, serializer_class: type[serializers.Serializer],
                     **renames: str) -> Response:

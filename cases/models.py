@@ -169,6 +169,10 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases_opened",
     )
+    # The API's Idempotency-Key: a retried opening answers the first case.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, blank=True, editable=False
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -195,6 +199,11 @@ class Case(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["county_code", "year", "sequence"], name="case_sequence_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["opened_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="case_idempotency_key_unique",
             ),
             models.CheckConstraint(
                 condition=Q(category__in=Category.values), name="case_category_valid"

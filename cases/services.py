@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,6 +274,7 @@ def case_open(
     visit: Visit | None = None,
     accept: bool = False,
     received_at: datetime.datetime | None = None,
+    idempotency_key: str = "",
 ) -> Case:
     """Receive a case at a centre (受理登记); accept it at once when asked."""
     if not getattr(by, "is_staff_member", False):
@@ -307,6 +308,7 @@ def case_open(
         deadline=accept_deadline,
         visit=visit,
         opened_by=by,
+        idempotency_key=idempotency_key,
     )
     people = list(veterans)
     if visit is not None and visit.veteran_id not in {v.pk for v in people}:
@@ -316,6 +318,35 @@ def case_open(
     if accept:
         case = case_accept(case=case, by=by, at=received_at)
     return case
+
+
+def case_by_key(*, by: Any, idempotency_key: str) -> Case | None:
+    if not idempotency_key:
+        return None
+    return Case.objects.filter(opened_by=by, idempotency_key=idempotency_key).first()
+
+
+@transaction.atomic
+def case_open_once(*, by: Any, idempotency_key: str, **opening: Any) -> tuple[Case, bool]:
+    """Open a case under an Idempotency-Key; (case, created). The same key again
+    returns the first case.
+
+    Concurrent retries with one key meet the unique constraint on (opened_by,
+    idempotency_key): the loser rolls back to its savepoint (its case number
+    too, so the sequence keeps no gap) and answers with the winner's case.
+    """
+    idempotency_key = idempotency_key.strip()[:100]
+    existing = case_by_key(by=by, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return case_open(by=by, idempotency_key=idempotency_key, **opening), True
+    except IntegrityError:
+        winner = case_by_key(by=by, idempotency_key=idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "config.apps.PortalConfig",
+    "outbox",
     "centres",
     "veterans",
     "cases",
@@ -165,6 +166,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# An unacknowledged task goes back to the queue after this long: longer than the
+# longest time limit (imports and the nightly rebuild, 1 hour), or it would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Queues by kind, so a long night job never holds up an import somebody waits for:
+# `interactive` (imports, the outbox), `rollups` (dashboards), `nightly` (recomputations
+# and the morning job). Workers consume them all: `celery -A config worker -Q
+# interactive,rollups,nightly,celery` (see docs/operations.md).
+CELERY_TASK_ROUTES = {
+    "veterans.tasks.veterans_import_task": {"queue": "interactive"},
+    "outbox.tasks.outbox_flush": {"queue": "interactive"},
+    "dashboards.tasks.rollups_refresh": {"queue": "rollups"},
+    "dashboards.tasks.rollups_rebuild": {"queue": "rollups"},
+    "demonstration.target_snapshot_recompute": {"queue": "nightly"},
+    "cases.tasks.cases_mark_overdue": {"queue": "nightly"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -13,7 +13,6 @@ import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +35,7 @@ from demonstration.models import (
     TargetSnapshot,
 )
 from demonstration.targets import centre_is_eligible, targets_compute
+from outbox.services import outbox_enqueue
 
 Status = Assessment.Status
 Action = AssessmentEvent.Action
@@ -418,8 +418,6 @@ def targets_recompute_on_commit(*, years: Iterable[int]) -> None:
     The current year always; a past year only if it already has snapshots (its
     figures changed and somebody looks at them), so today's row tells the new story.
     """
-    from demonstration.tasks import target_snapshot_recompute
-
     current = this_year()
     earliest = min([*years, current])
     past = set(
@@ -428,7 +426,8 @@ def targets_recompute_on_commit(*, years: Iterable[int]) -> None:
         .distinct()
     )
     for year in sorted({current, *past}):
-        transaction.on_commit(partial(target_snapshot_recompute.delay, year))
+        # Through the outbox: a broker that is down cannot fail the committed change.
+        outbox_enqueue(task="demonstration.target_snapshot_recompute", args=[year])
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.models import Centre, Level, Region
+from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
     birth_date_of,
@@ -310,13 +311,12 @@ def visit_log_for_new_veteran(
 @transaction.atomic
 def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
     """Store the upload and queue its import once the job row is committed."""
-    from veterans.tasks import veterans_import_task
-
     writer_check(by)
     job = ImportJob(
         created_by=by, region_id=by.region_id, mode=mode, original_name=str(upload.name)[:255]
     )
     job.file.save(str(upload.name), upload, save=False)
     job.save()
-    transaction.on_commit(lambda: veterans_import_task.delay(job.pk))
+    # Through the outbox: a broker that is down cannot fail the committed upload.
+    outbox_enqueue(task="veterans.tasks.veterans_import_task", args=[job.pk])
     return job
