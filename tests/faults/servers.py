@@ -25,6 +25,8 @@ from config.celery import app as celery_app
 
 ROOT = Path(settings.BASE_DIR)
 QUEUES = "interactive,rollups,nightly,celery"
+REDIS_SERVER = shutil.which("redis-server")
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 
 needs_servers = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -49,8 +51,8 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{port}/0"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["redis-cli", "-p", str(self.port), *args],
+        return subprocess.run(  # noqa: S603 - our own arguments
+            [REDIS_CLI, "-p", str(self.port), *args],
             capture_output=True, text=True, timeout=10, check=False,
         )
 
@@ -59,8 +61,9 @@ class RedisServer:
 
     def start(self) -> None:
         assert not self.is_up(), f"port {self.port} is taken by another redis-server"
-        subprocess.run(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+        assert REDIS_SERVER is not None
+        subprocess.run(  # noqa: S603 - our own arguments
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--daemonize", "yes",
              "--dir", str(self.workdir),
              "--pidfile", str(self.workdir / f"redis-{self.port}.pid"),
@@ -77,7 +80,7 @@ class RedisServer:
 
 @contextmanager
 def redis_server(port: int, workdir: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
+    if REDIS_SERVER is None:
         pytest.fail("the fault tests need the redis-server binary (apt-get install redis-server)")
     server = RedisServer(port, workdir)
     server.start()
@@ -124,7 +127,7 @@ class Worker:
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "FAULTS_MARKERS": str(workdir),
         }
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 - our own arguments
             [sys.executable, "-m", "celery", "-A", "tests.faults.worker", "worker",
              "--pool=solo", "-Q", QUEUES, "-n", f"{name}@faults", "--loglevel=INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
