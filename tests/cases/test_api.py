@@ -193,3 +193,54 @@ def test_the_list_query_count_does_not_grow_with_rows(alice: User) -> None:
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/cases/").json()["results"]) == 6
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_same_idempotency_key_answers_the_first_case_and_opens_nothing(
+    alice: User, bob: User
+) -> None:
+    body = {"centre": "330681107", "category": "other", "summary": "重复提交"}
+    first = api_as(alice).post("/api/v1/cases/", body, format="json",
+                               HTTP_IDEMPOTENCY_KEY="k-1")
+    again = api_as(alice).post("/api/v1/cases/", body, format="json",
+                               HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["number"] == first.json()["number"]
+    # Another person's key is theirs; no key at all is a new case each time.
+    assert api_as(bob).post("/api/v1/cases/", body, format="json",
+                            HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
+    assert api_as(alice).post("/api/v1/cases/", body, format="json").status_code == 201
+    assert api_as(alice).post("/api/v1/cases/", body, format="json").status_code == 201
+    from cases.models import Case
+
+    assert Case.objects.count() == 4
+    assert api_as(alice).post("/api/v1/cases/", body, format="json",
+                              HTTP_IDEMPOTENCY_KEY="k" * 101).status_code == 400
+
+
+def test_a_case_retry_that_loses_the_race_answers_the_winners_case(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path a concurrent loser takes: its look-ups missed, its insert hits the
+    constraint; its number is rolled back with it, so the sequence keeps no gap."""
+    from cases import services
+    from cases.models import Case
+
+    body = {"centre": "330681107", "category": "other", "summary": "并发"}
+    first = api_as(alice).post("/api/v1/cases/", body, format="json",
+                               HTTP_IDEMPOTENCY_KEY="late")
+    real = services.case_by_key
+    misses = iter([None, None])
+    monkeypatch.setattr(services, "case_by_key", lambda **kw: next(misses, None) or real(**kw))
+    again = api_as(alice).post("/api/v1/cases/", body, format="json",
+                               HTTP_IDEMPOTENCY_KEY="late")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert Case.objects.count() == 1
+    later = case_make(code="330681107", by=alice, accept=False)
+    assert later.sequence == Case.objects.get(pk=first.json()["id"]).sequence + 1
+
+
+def test_the_schema_names_the_idempotency_key_of_case_openings(alice: User) -> None:
+    paths = api_as(alice).get("/api/schema/", {"format": "json"}).json()["paths"]
+    params = paths["/api/v1/cases/"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)

@@ -91,16 +91,26 @@ def redis_server(port: int, workdir: Path) -> Iterator[RedisServer]:
             server.stop()
 
 
+def _forget_connections() -> None:
+    """Drop the app's pooled broker connections (they know the old URL)."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @contextmanager
 def broker(url: str) -> Iterator[None]:
     """Point this process's Celery at `url`, sending for real (not eagerly)."""
     conf = celery_app.conf
     saved = (conf.broker_url, conf.task_always_eager)
+    _forget_connections()
     conf.broker_url = url
     conf.task_always_eager = False
     try:
         yield
     finally:
+        _forget_connections()
         conf.broker_url, conf.task_always_eager = saved
 
 
