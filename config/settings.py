@@ -168,7 +168,13 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # An unacknowledged task goes back to the queue after this long: longer than the
 # longest time limit (imports and the nightly rebuild, 1 hour), or it would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# The socket timeouts keep a publish from hanging on a broker that vanished without
+# closing the connection (the outbox then keeps the task for its next flush).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
 # Queues by kind, so a long night job never holds up an import somebody waits for:
 # `interactive` (imports, the outbox), `rollups` (dashboards), `nightly` (recomputations
 # and the morning job). Workers consume them all: `celery -A config worker -Q

@@ -11,6 +11,7 @@ it but the mark was lost), never zero times.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
 FLUSH_BATCH = 200
+KEEP_SENT = datetime.timedelta(days=7)
 
 
 def _app() -> Celery:
@@ -121,7 +123,11 @@ def outbox_send(*, ids: Sequence[int] | None = None, limit: int = FLUSH_BATCH,
 
 
 def outbox_flush(*, seconds: float = 45.0) -> dict[str, int]:
-    """Resend the unsent rows, oldest first, in batches, for at most `seconds`. Idempotent."""
+    """Resend the unsent rows, oldest first, in batches, for at most `seconds`. Idempotent.
+
+    Rows sent more than a week ago are deleted: the outbox is a queue, not a log.
+    """
+    OutboxTask.objects.filter(sent_at__lt=timezone.now() - KEEP_SENT).delete()
     deadline = time.monotonic() + seconds
     sent = failed = 0
     while time.monotonic() < deadline:

@@ -7,6 +7,7 @@ listens. The real-server versions are in test_redis_outage.py and test_worker_ki
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from centres.models import User
@@ -138,3 +140,12 @@ def test_celery_is_configured_to_lose_no_task() -> None:
 @pytest.fixture(autouse=True)
 def _db(db: Any, world: None) -> None:
     """Every test here writes."""
+
+
+def test_the_flush_forgets_rows_sent_more_than_a_week_ago() -> None:
+    now = timezone.now()
+    old = OutboxTask.objects.create(task="x", sent_at=now - datetime.timedelta(days=8))
+    recent = OutboxTask.objects.create(task="x", sent_at=now - datetime.timedelta(days=6))
+    outbox_flush()
+    assert list(OutboxTask.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not OutboxTask.objects.filter(pk=old.pk).exists()

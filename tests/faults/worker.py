@@ -8,9 +8,12 @@ import os
 import time
 from pathlib import Path
 
+from django.conf import settings
+
 from config.celery import app
 
 app.conf.broker_transport_options = {
+    **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
     "visibility_timeout": 3,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
