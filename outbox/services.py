@@ -67,7 +67,11 @@ def _mark(row: OutboxTask, error: BaseException | None) -> None:
 
 
 def _run_here(app: Celery, ids: Sequence[int] | None, limit: int) -> tuple[int, int]:
-    """No broker (development, tests): run the tasks in-process, as `.delay` would."""
+    """No broker (development, tests): run the tasks in-process, as `.delay` would.
+
+    Outside any transaction and without row locks (a task such as an import must
+    commit its own progress); one process, so nothing to race with.
+    """
     app.loader.import_default_modules()
     sent = failed = 0
     rows = OutboxTask.objects.filter(sent_at__isnull=True).order_by("id")

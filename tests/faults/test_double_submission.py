@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from cases.models import Case, CaseCounter
 from tests.conftest import api_as
 from tests.factories.cases import staff_at
+from tests.faults.servers import broker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,3 +70,38 @@ def test_the_database_itself_refuses_a_second_case_with_the_same_key(world: None
     Case.objects.filter(pk=second.pk).update(idempotency_key="")  # blank keys never clash
     third = case_make(code="330681107", by=alice)
     assert Case.objects.filter(idempotency_key="").count() == 2 and third.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite has no row locks; CI runs this on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_flushes_at_once_never_send_one_owed_task_twice() -> None:
+    """A flush locks the rows it sends (FOR UPDATE SKIP LOCKED): a second flush
+    meanwhile neither waits for it nor sends those rows."""
+    from outbox.models import OutboxTask
+    from outbox.services import outbox_send
+
+    row = OutboxTask.objects.create(task="demonstration.target_snapshot_recompute", args=[2026])
+    locked, release = threading.Event(), threading.Event()
+
+    def first_flush_holding_the_row() -> None:
+        try:
+            with transaction.atomic():
+                OutboxTask.objects.select_for_update().get(pk=row.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=first_flush_holding_the_row)
+    holder.start()
+    with broker("memory://"):  # kombu's in-process transport: sent, not run
+        try:
+            assert locked.wait(timeout=10)
+            assert outbox_send() == (0, 0)  # skipped, not waited for, not sent
+        finally:
+            release.set()
+            holder.join(timeout=30)
+        assert outbox_send() == (1, 0)  # sent once the lock is gone
+    row.refresh_from_db()
+    assert row.sent_at is not None and row.attempts == 1
