@@ -183,6 +183,8 @@ class Case(models.Model):
         indexes = [
             # Statistics: a range on the receiving region, within dates.
             models.Index(fields=["received_region", "received_at"], name="case_received_range"),
+            # The dashboards' rollups recompute whole days of received cases.
+            models.Index(fields=["received_at"], name="case_received_time"),
             # Queues: what a centre (or a subtree) holds, by status.
             models.Index(fields=["region", "status", "deadline"], name="case_holder_queue"),
             # The morning job: open cases by deadline.

@@ -141,6 +141,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["region", "visited_at"], name="visit_region_time"),
             models.Index(fields=["centre", "visited_at"], name="visit_centre_time"),
+            # The dashboards' rollups recompute whole days of visits.
+            models.Index(fields=["visited_at"], name="visit_time"),
         ]
         constraints = [
             # A retried request with the same key never makes a second visit.
