@@ -1,0 +1,327 @@
+"""Bulk loading for generated data sets: PostgreSQL COPY, plain batched inserts elsewhere.
+
+Rows arrive as tuples from a generator and leave in batches, so memory stays the
+same whatever the number of rows. Columns a generator does not supply are filled
+with the model field's default, computed once per table: a field added to a
+model later (with a default) does not break the generator.
+
+Used by the per-room generators (`centres.generation`, `veterans.generation`, ...)
+that `generate_national` drives; nothing here knows about any room.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+COPY_BATCH_ROWS = 100_000
+INSERT_BATCH_ROWS = 5_000
+PROGRESS_EVERY = 5_000
+
+ProgressHook = Callable[[int], None]
+
+
+@dataclass
+class LoadStats:
+    table: str
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second),
+        }
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _field_by_column(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    return {f.column: f for f in model._meta.concrete_fields}
+
+
+def missing_defaults(model: type[models.Model], columns: Sequence[str]) -> dict[str, Any]:
+    """A value for every column the generator leaves out, or an error naming the column."""
+    values: dict[str, Any] = {}
+    for column, field in _field_by_column(model).items():
+        if column in columns or field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values[column] = timezone.now()
+        elif field.has_default():
+            values[column] = field.get_default()
+        elif field.null:
+            values[column] = None
+        elif field.blank and isinstance(field, models.CharField | models.TextField):
+            values[column] = ""
+        else:
+            raise ValueError(
+                f"{model._meta.label}.{field.name} has no default: teach its generator to fill it."
+            )
+    return values
+
+
+# --- PostgreSQL COPY text format -------------------------------------------------
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, datetime.date):  # dates and datetimes (with their offset)
+        return value.isoformat()
+    return str(value)
+
+
+def copy_lines(rows: Iterable[Sequence[Any]], progress: ProgressHook | None) -> Iterator[str]:
+    count = 0
+    for row in rows:
+        yield "\t".join([_copy_text(v) for v in row]) + "\n"
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and count % PROGRESS_EVERY:
+        progress(count % PROGRESS_EVERY)
+
+
+class LineReader(io.TextIOBase):
+    """A file-like object over an iterator of text lines, for `copy_expert`."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        limit = size if size is not None and size >= 0 else None
+        parts = [self._pending]
+        length = len(self._pending)
+        while limit is None or length < limit:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            parts.append(line)
+            length += len(line)
+        text = "".join(parts)
+        if limit is None:
+            self._pending = ""
+            return text
+        self._pending = text[limit:]
+        return text[:limit]
+
+    def readline(self, size: int | None = -1) -> str:  # pragma: no cover - COPY uses read()
+        return self.read(size)
+
+
+def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+          progress: ProgressHook | None) -> None:
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(sql, LineReader(copy_lines(rows, progress)), size=1 << 16)
+
+
+def _insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+            progress: ProgressHook | None) -> None:
+    fields = _field_by_column(model)
+    preps = [fields[c] for c in columns]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({marks})"
+    iterator = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := list(itertools.islice(iterator, INSERT_BATCH_ROWS)):
+            cursor.executemany(
+                sql,
+                [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(preps, row, strict=True)]
+                    for row in batch
+                ],
+            )
+            if progress is not None:
+                progress(len(batch))
+
+
+def load_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    progress: ProgressHook | None = None,
+) -> LoadStats:
+    """Load rows (tuples in `columns` order) into the model's table; return the timing.
+
+    PostgreSQL: one `COPY ... FROM STDIN` per batch of COPY_BATCH_ROWS, each fed by
+    a generator-backed file-like object. Other databases: `executemany` batches.
+    """
+    defaults = missing_defaults(model, columns)
+    all_columns = [*columns, *defaults]
+    extra = tuple(defaults.values())
+    counted = 0
+
+    def with_defaults() -> Iterator[Sequence[Any]]:
+        nonlocal counted
+        for row in rows:
+            counted += 1
+            yield (*row, *extra) if extra else row
+
+    started = time.perf_counter()
+    source = with_defaults()
+    if is_postgresql():
+        while True:
+            batch = list(itertools.islice(source, COPY_BATCH_ROWS))
+            if not batch:
+                break
+            with transaction.atomic():
+                _copy(model._meta.db_table, all_columns, batch, progress)
+    else:
+        with transaction.atomic():
+            _insert(model, all_columns, source, progress)
+    return LoadStats(model._meta.db_table, counted, time.perf_counter() - started)
+
+
+def insert_select(model: type[models.Model], columns: Sequence[str], select_sql: str) -> LoadStats:
+    """`INSERT INTO table (columns, defaults...) SELECT ...`: rows derived in the database.
+
+    The SELECT produces `columns` in order and marks with `{defaults}` where the
+    defaulted columns' values (query parameters) follow in its select list. It
+    takes no parameters of its own: constants are written as SQL literals.
+    """
+    defaults = missing_defaults(model, columns)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in [*columns, *defaults])
+    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) "
+           + select_sql.replace("{defaults}", "".join(", %s" for _ in defaults)))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [
+            _field_by_column(model)[c].get_db_prep_save(v, connection) for c, v in defaults.items()
+        ])
+        count = cursor.rowcount
+    return LoadStats(model._meta.db_table, count, time.perf_counter() - started)
+
+
+# --- Secondary indexes and foreign keys, built after loading ---------------------
+
+
+@dataclass
+class DeferredDDL:
+    table: str
+    drop: list[str]
+    create: list[str]
+
+
+def _postgresql_deferrable(table: str) -> DeferredDDL:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype IN ('p', 'u', 'x')) ORDER BY indexname",
+            [table, table],
+        )
+        indexes = cursor.fetchall()
+    q = connection.ops.quote_name
+    return DeferredDDL(
+        table=table,
+        drop=[f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}" for name, _ in foreign_keys]
+        + [f"DROP INDEX {q(name)}" for name, _ in indexes],
+        create=[definition for _, definition in indexes]
+        + [f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}"
+           for name, definition in foreign_keys],
+    )
+
+
+def _sqlite_deferrable(table: str) -> DeferredDDL:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL ORDER BY name",
+            [table],
+        )
+        indexes = cursor.fetchall()
+    q = connection.ops.quote_name
+    return DeferredDDL(
+        table=table,
+        drop=[f"DROP INDEX {q(name)}" for name, _ in indexes],
+        create=[sql for _, sql in indexes],
+    )
+
+
+@contextmanager
+def indexes_built_after(
+    tables: Sequence[str], *, timings: list[LoadStats] | None = None
+) -> Iterator[None]:
+    """Drop the secondary indexes (and, on PostgreSQL, the foreign keys) of the tables,
+    run the load, then build them again in one pass each and ANALYZE.
+
+    Primary keys and unique constraints stay: they guard the generator's own
+    invariants while it loads. The DDL is restored even if the load fails.
+    """
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            # Pending deferred checks would forbid ALTER TABLE in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        plans = [
+            _postgresql_deferrable(t) if is_postgresql() else _sqlite_deferrable(t) for t in tables
+        ]
+        for plan in plans:
+            for statement in plan.drop:
+                cursor.execute(statement)
+    try:
+        yield
+    finally:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            if is_postgresql():
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+            for plan in plans:
+                for statement in plan.create:
+                    cursor.execute(statement)
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        if timings is not None:
+            statements = sum(len(p.create) for p in plans)
+            timings.append(LoadStats(f"indexes, keys, ANALYZE ({statements} statements)", 0,
+                                     time.perf_counter() - started))
+
+
+def sequences_reset(model_list: Sequence[type[models.Model]]) -> None:
+    """After loading explicit ids, the next id the database hands out follows them."""
+    from django.core.management.color import no_style
+
+    statements = connection.ops.sequence_reset_sql(no_style(), list(model_list))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

@@ -1,0 +1,204 @@
+"""The national-scale synthetic data set (`generate_national`), room by room.
+
+Each room owns the generator of its own tables (`centres.generation`,
+`veterans.generation`, later `cases.generation` and `demonstration.generation`)
+and this module, in the dashboards room that may read every other room, runs them
+in dependency order. No lower room imports this one, so the rule of DESIGN.md §3
+holds. The bulk-loading machinery they share is `config.bulkload`.
+
+Extension points, to fill when their rooms have models: `cases_generate` and
+`designations_generate` below (search for EXTENSION POINT).
+"""
+
+from __future__ import annotations
+
+import datetime
+import resource
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from centres.generation import RegionTree, centres_generate, regions_generate
+from centres.models import Centre, Region, User
+from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
+from veterans.generation import (
+    veterans_count,
+    veterans_generate,
+    visits_count,
+    visits_generate,
+)
+from veterans.models import Veteran, Visit
+
+GENERATOR_USERNAME = "national-generator"
+
+Log = Callable[[str], None]
+ProgressFactory = Callable[[str, int | None], tuple[ProgressHook, Callable[[], None]]]
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    scale: float
+    seed: int = 1
+    until: datetime.date | None = None  # visits end the day before; default today
+    counties: int | None = None  # keep only this many counties (tests)
+
+
+@dataclass
+class GenerationContext:
+    """What one step hands to the next: the tree, each veteran's village, the staff user."""
+
+    plan: GenerationPlan
+    until: datetime.date
+    tree: RegionTree = field(default_factory=RegionTree)
+    homes: array[int] = field(default_factory=lambda: array("i"))
+    recorded_by_id: int = 0
+
+
+@dataclass
+class GenerationReport:
+    plan: GenerationPlan
+    tables: list[LoadStats]
+    seconds: float
+    peak_memory_mb: float
+    counts: dict[str, int]
+    notes: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scale": self.plan.scale,
+            "seed": self.plan.seed,
+            "counties": self.plan.counties,
+            "tables": [t.as_dict() for t in self.tables],
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows / self.seconds) if self.seconds else 0,
+            "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "counts": self.counts,
+            "notes": self.notes,
+        }
+
+
+# The tables the generator fills, children first (the order in which to empty them).
+# EXTENSION POINT: put the case and designation models in front when they exist.
+GENERATED_MODELS: list[type[models.Model]] = [Visit, Veteran, Centre, Region]
+
+
+def peak_memory_mb() -> float:
+    """The peak resident memory of this process (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generated_tables_empty() -> bool:
+    return not any(model.objects.exists() for model in GENERATED_MODELS)
+
+
+def generated_data_delete() -> None:
+    """Empty the generated tables (regions last). Refuses, with the database's message,
+    when something else (a user's jurisdiction, a case) still points at them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in GENERATED_MODELS:
+            table = connection.ops.quote_name(model._meta.db_table)
+            if model is Region:
+                cursor.execute(f"UPDATE {table} SET parent_id = NULL")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+def generator_user() -> User:
+    """The staff member who "recorded" the synthetic visits; nobody can log in as it."""
+    user, created = User.objects.get_or_create(
+        username=GENERATOR_USERNAME,
+        defaults={"role": User.Role.STAFF, "is_active": False, "region": None},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def cases_generate(ctx: GenerationContext, *, progress: ProgressFactory) -> list[LoadStats]:
+    """EXTENSION POINT (issue 4 / issue 7 next session): 1,000,000 x scale dispute cases
+    over the last two years, with their events; most resolved at village or township
+    level, some escalated, some overdue; one for each visit whose outcome is
+    `case_opened`. Write `cases/generation.py` (rows from `ctx.tree` and `ctx.homes`,
+    loaded with `config.bulkload.load_rows`), call it here, and add the case models
+    to GENERATED_MODELS. Nothing is generated until then."""
+    return []
+
+
+def designations_generate(ctx: GenerationContext, *, progress: ProgressFactory) -> list[LoadStats]:
+    """EXTENSION POINT (issue 5 / issue 7 next session): designations of demonstration
+    centres (county and township centres; more of them in model regions, whose
+    `model_year` `ctx.tree` does not keep: read them back with one query),
+    assessments, and the target snapshots. Write `demonstration/generation.py`, call
+    it here, and add its models to GENERATED_MODELS. Nothing is generated until then."""
+    return []
+
+
+def national_generate(
+    plan: GenerationPlan, *, log: Log, progress: ProgressFactory, reset: bool = False
+) -> GenerationReport:
+    """Generate the whole data set into empty tables (or emptied ones, with `reset`)."""
+    started = time.perf_counter()
+    if not generated_tables_empty():
+        if not reset:
+            raise ValueError(
+                "The database already holds regions, centres, veterans or visits; "
+                "generate into an empty database, or pass --reset to delete them first."
+            )
+        log("Deleting the generated tables' rows ...")
+        generated_data_delete()
+    ctx = GenerationContext(plan=plan, until=plan.until or datetime.date.today())
+    ctx.recorded_by_id = generator_user().pk
+    tables: list[LoadStats] = []
+    notes: list[str] = []
+    loaded = [m._meta.db_table for m in reversed(GENERATED_MODELS)]
+    with indexes_built_after(loaded, timings=tables):
+        hook, close = progress("regions", None)
+        tables.append(regions_generate(seed=plan.seed, scale=plan.scale, tree=ctx.tree,
+                                       counties=plan.counties, progress=hook))
+        close()
+        log(_line(tables[-1]))
+        tables.append(centres_generate())
+        log(_line(tables[-1]))
+        veterans = veterans_count(scale=plan.scale, tree=ctx.tree)
+        hook, close = progress("veterans", veterans)
+        tables.append(veterans_generate(seed=plan.seed, tree=ctx.tree, total=veterans,
+                                        until=ctx.until, homes=ctx.homes, progress=hook))
+        close()
+        log(_line(tables[-1]))
+        visits = visits_count(scale=plan.scale, tree=ctx.tree, veterans=veterans)
+        hook, close = progress("visits", visits)
+        tables.append(visits_generate(seed=plan.seed, tree=ctx.tree, total=visits,
+                                      until=ctx.until, homes=ctx.homes,
+                                      recorded_by_id=ctx.recorded_by_id, progress=hook))
+        close()
+        log(_line(tables[-1]))
+        for step in (cases_generate, designations_generate):
+            produced = step(ctx, progress=progress)
+            if not produced:
+                notes.append(f"{step.__name__}: extension point, nothing generated yet")
+            tables.extend(produced)
+        log("Building indexes and foreign keys, then ANALYZE ...")
+    log(_line(tables[-1]))
+    sequences_reset([m for m in GENERATED_MODELS if m is not Region])
+    counts = {level: ctx.tree.levels[level] for level in
+              ("province", "city", "county", "township", "village")}
+    return GenerationReport(
+        plan=plan, tables=tables, seconds=time.perf_counter() - started,
+        peak_memory_mb=peak_memory_mb(), counts=counts, notes=notes,
+    )
+
+
+def _line(stats: LoadStats) -> str:
+    if not stats.rows:
+        return f"{stats.table}: {stats.seconds:.1f} s"
+    return (f"{stats.table}: {stats.rows:,} rows in {stats.seconds:.1f} s "
+            f"({stats.rows_per_second:,.0f} rows/s)")
