@@ -84,16 +84,21 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(value: Any) -> str:
+    """One value in COPY's text format; the common cases first (this is the hot loop)."""
+    if type(value) is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_ESCAPES)
+        return value
     if value is None:
         return "\\N"
     if value is True:
         return "t"
     if value is False:
         return "f"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
     if isinstance(value, datetime.date):  # dates and datetimes (with their offset)
         return value.isoformat()
+    if isinstance(value, str):
+        return _copy_text(str(value))
     return str(value)
 
 

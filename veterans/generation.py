@@ -13,6 +13,7 @@ gets called by someone playing with a benchmark database.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from array import array
 from collections.abc import Iterator, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 from centres.generation import RegionTree
 from config.bulkload import LoadStats, ProgressHook, load_rows
-from veterans.idnumbers import check_character
+from veterans.idnumbers import _CHECK, _WEIGHTS
 from veterans.models import Veteran, Visit
 
 VETERANS_AT_FULL_SCALE = 2_000_000
@@ -68,6 +69,31 @@ def _table(weights: Sequence[tuple[Any, int]]) -> list[Any]:
     return [value for value, weight in weights for _ in range(weight)]
 
 
+# Text is made from lookup tables rather than by formatting dates for every row:
+# this loop runs seven million times at scale 1.0. Timestamps are ISO text with
+# the +08:00 offset, which both COPY and Django's DateTimeField read.
+@functools.cache
+def _clock() -> list[str]:
+    """"HH:MM:SS" for every second of the day."""
+    return [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
+
+
+@functools.cache
+def _birth_days(year: int) -> list[tuple[datetime.date, str, int]]:
+    """Every day of a year: the date, its 8 digits, and their weighted sum for the check digit."""
+    days = []
+    day = datetime.date(year, 1, 1)
+    while day.year == year:
+        digits = day.strftime("%Y%m%d")
+        days.append((day, digits, sum(int(c) * w for c, w in zip(digits, _WEIGHTS[6:14], strict=True))))
+        day += datetime.timedelta(days=1)
+    return days
+
+
+_SEQUENCE_SUMS = [sum(int(c) * w for c, w in zip(f"{n:03d}", _WEIGHTS[14:17], strict=True))
+                  for n in range(1000)]
+
+
 def veterans_count(*, scale: float, tree: RegionTree) -> int:
     return round(VETERANS_AT_FULL_SCALE * scale * tree.share_of_country) if tree.villages else 0
 
@@ -84,7 +110,10 @@ def veteran_rows(
     villages = tree.villages
     sexes, decades = _table(SEX_WEIGHTS), _table(BIRTH_DECADES)
     kinds = _table(DISCHARGE_KINDS)
-    registered_from = datetime.datetime.combine(until, datetime.time(9), CHINA)
+    clock = _clock()
+    # Registered between two and about eight years before `until`, in office hours.
+    registration_days = [(until - datetime.timedelta(days=VISIT_DAYS + d)).isoformat()
+                         for d in range(2000)]
     veteran_id = 0
     allotted = 0
     for host in tree.hosts:
@@ -97,35 +126,32 @@ def veteran_rows(
         r = rng.random
         used: set[str] = set()
         address = host.code[:6]
+        address_sum = sum(int(c) * w for c, w in zip(address, _WEIGHTS[:6], strict=True))
         for _ in range(count):
             veteran_id += 1
-            home = rng.randrange(host.first_village, host.end_village)
+            home = host.first_village + int(r() * (host.end_village - host.first_village))
             homes.append(home)
             sex = sexes[int(r() * len(sexes))]
-            year = decades[int(r() * len(decades))] + int(r() * 10)
-            if year > 2004:
-                year = 2000 + int(r() * 5)
-            born = datetime.date(year, 1, 1) + datetime.timedelta(days=int(r() * 365))
-            born_text = born.strftime("%Y%m%d")
+            year = min(decades[int(r() * len(decades))] + int(r() * 10), 2004)
+            days = _birth_days(year)
+            born, born_digits, born_sum = days[int(r() * len(days))]
             while True:
                 # Odd sequences for men, even for women (GB 11643).
                 sequence = 2 * int(r() * 499) + (1 if sex == "M" else 2)
-                key = f"{born_text}{sequence:03d}"
+                key = f"{born_digits}{sequence:03d}"
                 if key not in used:
                     used.add(key)
                     break
-            first17 = f"{address}{key}"
-            name = rng.choice(SURNAMES) + "".join(
-                rng.choice(GIVEN) for _ in range(1 if r() < 0.3 else 2)
-            )
-            discharge_year = min(year + 19 + int(r() * 18), until.year)
-            registered = registered_from - datetime.timedelta(
-                days=VISIT_DAYS + int(r() * 2000), seconds=int(r() * 30000)
-            )
+            check = _CHECK[(address_sum + born_sum + _SEQUENCE_SUMS[sequence]) % 11]
+            name = SURNAMES[int(r() * len(SURNAMES))] + GIVEN[int(r() * len(GIVEN))]
+            if r() < 0.7:
+                name += GIVEN[int(r() * len(GIVEN))]
+            registered = (f"{registration_days[int(r() * 2000)]} "
+                          f"{clock[32_400 + int(r() * 30_000)]}+08:00")
             yield (
-                veteran_id, name, sex, born, first17 + check_character(first17),
+                veteran_id, name, sex, born, f"{address}{key}{check}",
                 f"100{int(r() * 100_000_000):08d}", tree.codes[tree.village_index[home]],
-                discharge_year, kinds[int(r() * len(kinds))],
+                min(year + 19 + int(r() * 18), until.year), kinds[int(r() * len(kinds))],
                 r() < 0.03, r() < 0.01, r() < 0.08, r() < 0.01, r() < 0.10,
                 registered, registered,
             )
@@ -144,6 +170,9 @@ def visit_rows(
     r = rng.random
     channels, purposes = _table(CHANNELS), _table(PURPOSES)
     outcomes, levels = _table(OUTCOMES), _table(CENTRE_LEVELS)
+    clock = _clock()
+    codes, village_index = tree.codes, tree.village_index
+    township_of, host_of = tree.village_township, tree.village_host
     veterans = len(homes)
     first_day = until - datetime.timedelta(days=VISIT_DAYS)
     days = [first_day + datetime.timedelta(days=d) for d in range(VISIT_DAYS)]
@@ -156,27 +185,27 @@ def visit_rows(
         running += weight
         allotted_after = round(total * running / weight_total)
         count, allotted = allotted_after - allotted, allotted_after
-        opening = datetime.datetime.combine(day, datetime.time(8), CHINA)
-        for second in sorted(int(r() * 9.5 * 3600) for _ in range(count)):
+        date_text = day.isoformat()
+        # Office hours, 08:00 to 17:30, in time order.
+        for second in sorted(28_800 + int(r() * 34_200) for _ in range(count)):
             visit_id += 1
             veteran = int(r() * veterans)
             home = homes[veteran]
             level = levels[int(r() * len(levels))]
             if level == "village":
-                index = tree.village_index[home]
+                index = village_index[home]
             elif level == "township":
-                index = tree.village_township[home]
+                index = township_of[home]
             else:
-                index = tree.village_host[home]
+                index = host_of[home]
             purpose = purposes[int(r() * len(purposes))]
             summary = SUMMARIES[purpose]
-            visited = opening + datetime.timedelta(seconds=second)
             yield (
-                visit_id, veteran + 1,
-                tree.centre_id(index), tree.codes[index], visited,
+                visit_id, veteran + 1, index + 1, codes[index],
+                f"{date_text} {clock[second]}+08:00",
                 channels[int(r() * len(channels))], purpose, summary[int(r() * len(summary))],
                 outcomes[int(r() * len(outcomes))], recorded_by_id, "",
-                visited + datetime.timedelta(seconds=30 + int(r() * 600)),
+                f"{date_text} {clock[second + 30 + int(r() * 600)]}+08:00",
             )
 
 
