@@ -140,9 +140,6 @@ class LineReader(io.TextIOBase):
         self._pending = text[limit:]
         return text[:limit]
 
-    def readline(self, size: int | None = -1) -> str:  # pragma: no cover - COPY uses read()
-        return self.read(size)
-
 
 def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
           progress: ProgressHook | None) -> None:
@@ -158,7 +155,8 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Se
     preps = [fields[c] for c in columns]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({marks})"
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608 (quoted names)
     iterator = iter(rows)
     with connection.cursor() as cursor:
         while batch := list(itertools.islice(iterator, INSERT_BATCH_ROWS)):

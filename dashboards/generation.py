@@ -97,7 +97,7 @@ def peak_memory_mb() -> float:
 
 
 def generated_tables_empty() -> bool:
-    return not any(model.objects.exists() for model in GENERATED_MODELS)
+    return not any(model._default_manager.exists() for model in GENERATED_MODELS)
 
 
 def generated_data_delete() -> None:
@@ -146,7 +146,6 @@ def national_generate(
     plan: GenerationPlan, *, log: Log, progress: ProgressFactory, reset: bool = False
 ) -> GenerationReport:
     """Generate the whole data set into empty tables (or emptied ones, with `reset`)."""
-    started = time.perf_counter()
     if not generated_tables_empty():
         if not reset:
             raise ValueError(
@@ -155,6 +154,7 @@ def national_generate(
             )
         log("Deleting the generated tables' rows ...")
         generated_data_delete()
+    started = time.perf_counter()
     ctx = GenerationContext(plan=plan, until=plan.until or datetime.date.today())
     ctx.recorded_by_id = generator_user().pk
     tables: list[LoadStats] = []
