@@ -198,11 +198,13 @@ def load_rows(
     source = with_defaults()
     if is_postgresql():
         while True:
-            batch = list(itertools.islice(source, COPY_BATCH_ROWS))
-            if not batch:
-                break
+            before = counted
             with transaction.atomic():
-                _copy(model._meta.db_table, all_columns, batch, progress)
+                # The batch streams from the generator into COPY: never a list in memory.
+                _copy(model._meta.db_table, all_columns,
+                      itertools.islice(source, COPY_BATCH_ROWS), progress)
+            if counted - before < COPY_BATCH_ROWS:
+                break
     else:
         with transaction.atomic():
             _insert(model, all_columns, source, progress)

@@ -1,0 +1,241 @@
+"""What `make bench` measures: a registry, so that a new measurement is one function.
+
+Three kinds:
+- `@probe`: a GET measured one request at a time, interleaved round by round with
+  the baselines (a static file and a trivial view) so that ratios compare like
+  with like on a shared machine;
+- `@load`: concurrent users against the WSGI server (throughput, percentiles, errors);
+- `@timing`: an operation run in the bench process (a raw SQL aggregation, a
+  recomputation), repeated and timed.
+
+Each function receives the `BenchContext` and returns its measurement, or
+`Skipped(reason)` when what it measures does not exist yet (a route not built):
+the reason is written into the results.
+
+Next session (issue 7): the case-statistics API for a province and the nation
+next to one raw SQL aggregation (`@probe` + `@timing`), the national, provincial
+and county dashboards (`@probe`), and the target recomputation next to a
+per-region ORM loop (`@timing`), the 100,000-veteran Excel import (`@timing`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.urls import Resolver404, resolve
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+
+
+@dataclass
+class BenchContext:
+    host: str
+    port: int
+    official_token: str  # a nationwide official: reads
+    staff_token: str  # a nationwide staff member: writes
+    session_cookie: str  # the official, signed in, for pages
+    province: str
+    county: str
+    visitors: list[tuple[int, str]] = field(default_factory=list)  # (veteran id, home code)
+    users: int = 50
+    load_seconds: float = 20.0
+    load_max_requests: int = 20_000
+
+    def headers(self, auth: str) -> dict[str, str]:
+        if auth == "token":
+            return {"Authorization": f"Token {self.official_token}"}
+        if auth == "staff":
+            return {"Authorization": f"Token {self.staff_token}"}
+        if auth == "session":
+            return {"Cookie": f"sessionid={self.session_cookie}"}
+        return {}
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str
+    auth: str = "token"  # token | staff | session | none
+
+
+@dataclass(frozen=True)
+class Load:
+    make_request: Callable[[int, int], tuple[str, str, bytes | None, dict[str, str]]]
+    ok_statuses: tuple[int, ...] = (200,)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Timed:
+    run: Callable[[], Any]
+    repeat: int = 20
+    note: str = ""
+
+
+ProbeFactory = Callable[[BenchContext], Probe | Skipped]
+LoadFactory = Callable[[BenchContext], Load | Skipped]
+TimedFactory = Callable[[BenchContext], Timed | Skipped]
+
+BASELINES: dict[str, ProbeFactory] = {}
+PROBES: dict[str, ProbeFactory] = {}
+LOADS: dict[str, LoadFactory] = {}
+TIMINGS: dict[str, TimedFactory] = {}
+
+
+def _register(table: dict[str, Any], name: str) -> Callable[[Any], Any]:
+    def decorator(fn: Any) -> Any:
+        if name in table:
+            raise ValueError(f"two measurements named {name!r}")
+        table[name] = fn
+        return fn
+    return decorator
+
+
+def baseline(name: str) -> Callable[[ProbeFactory], ProbeFactory]:
+    return _register(BASELINES, name)
+
+
+def probe(name: str) -> Callable[[ProbeFactory], ProbeFactory]:
+    return _register(PROBES, name)
+
+
+def load(name: str) -> Callable[[LoadFactory], LoadFactory]:
+    return _register(LOADS, name)
+
+
+def timing(name: str) -> Callable[[TimedFactory], TimedFactory]:
+    return _register(TIMINGS, name)
+
+
+def route_exists(path: str) -> bool:
+    try:
+        resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return False
+    return True
+
+
+def _route_or_skip(path: str, issue: str) -> Skipped | None:
+    if route_exists(path):
+        return None
+    return Skipped(f"{path.split('?', 1)[0]} does not exist in this build yet ({issue})")
+
+
+# --- Baselines: what the endpoints are compared with ----------------------------------
+
+
+@baseline("static file (/static/css/portal.css, WhiteNoise)")
+def static_file(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/static/css/portal.css", auth="none")
+
+
+@baseline("trivial view (/healthz/, SELECT 1)")
+def trivial_view(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/healthz/", auth="none")
+
+
+# --- Endpoints that exist now ---------------------------------------------------------
+
+
+@probe("GET /api/v1/regions/ (first page, nationwide)")
+def regions_list(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/regions/")
+
+
+@probe("GET /api/v1/centres/?region=<province>")
+def centres_of_province(ctx: BenchContext) -> Probe | Skipped:
+    return Probe(f"/api/v1/centres/?region={ctx.province}")
+
+
+@probe("GET /api/v1/veterans/?region=<county>")
+def veterans_of_county(ctx: BenchContext) -> Probe | Skipped:
+    path = f"/api/v1/veterans/?region={ctx.county}"
+    return _route_or_skip(path, "issue 3") or Probe(path)
+
+
+@probe("GET /api/v1/visits/?region=<county>")
+def visits_of_county(ctx: BenchContext) -> Probe | Skipped:
+    path = f"/api/v1/visits/?region={ctx.county}"
+    return _route_or_skip(path, "issue 3") or Probe(path)
+
+
+@probe("page /centres/ (directory, the nation)")
+def directory_nation(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/centres/", auth="session")
+
+
+@probe("page /centres/?region=<province> (directory)")
+def directory_province(ctx: BenchContext) -> Probe | Skipped:
+    return Probe(f"/centres/?region={ctx.province}", auth="session")
+
+
+# Next session: "GET /api/v1/stats/cases/?region=<province>", "... (nation)",
+# "page /dashboard/", "page /dashboard/<province>/", "page /dashboard/<county>/".
+
+
+# --- Concurrent users ------------------------------------------------------------------
+
+CHANNELS = ["in_person"] * 55 + ["phone"] * 20 + ["home_visit"] * 15 + ["online"] * 10
+PURPOSES = (["policy"] * 30 + ["assistance"] * 20 + ["employment"] * 12 + ["card"] * 12
+            + ["rights"] * 10 + ["honours"] * 6 + ["counselling"] * 4 + ["other"] * 6)
+
+
+@load("POST /api/v1/visits/ (log a visit, Idempotency-Key)")
+def visit_logging(ctx: BenchContext) -> Load | Skipped:
+    skipped = _route_or_skip("/api/v1/visits/", "issue 3")
+    if skipped is not None:
+        return skipped
+    if not ctx.visitors:
+        return Skipped("no veterans in the database")
+    headers = {**ctx.headers("staff"), "Content-Type": "application/json"}
+
+    def make_request(user: int, number: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        rng = random.Random(user * 1_000_003 + number)
+        veteran, home = ctx.visitors[rng.randrange(len(ctx.visitors))]
+        body = {"veteran": veteran, "centre": home, "channel": rng.choice(CHANNELS),
+                "purpose": rng.choice(PURPOSES), "summary": "压力测试（模拟）"}
+        return ("POST", "/api/v1/visits/", json.dumps(body).encode(),
+                {**headers, "Idempotency-Key": str(uuid.uuid4())})
+
+    return Load(make_request, ok_statuses=(201,))
+
+
+@load("GET /api/v1/regions/<county>/ (stand-in read under load)")
+def region_detail_under_load(ctx: BenchContext) -> Load | Skipped:
+    headers = ctx.headers("token")
+
+    def make_request(user: int, number: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        return ("GET", f"/api/v1/regions/{ctx.county}/", None, headers)
+
+    return Load(make_request, note="measures the WSGI server and the load client on an "
+                "endpoint that exists in every build, beside the visit POST")
+
+
+# --- In-process timings -------------------------------------------------------------------
+
+
+@timing("raw SQL: visits of the last 30 days by province (one aggregation)")
+def visits_by_province(ctx: BenchContext) -> Timed | Skipped:
+    sql = (
+        "SELECT substr(region_id, 1, 2), count(*) FROM veterans_visit "
+        "WHERE visited_at >= now() - interval '30 days' GROUP BY 1"
+    )
+
+    def run() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return len(cursor.fetchall())
+
+    return Timed(run, repeat=10, note="the kind of figure dashboards will read from rollups")
+
+
+# Next session: "target recomputation, every model region" next to
+# "target recomputation, per-region ORM loop"; "import 100,000 veterans from Excel".

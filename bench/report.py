@@ -1,0 +1,112 @@
+"""Writing a bench run: `<timestamp>.json`, `<timestamp>.md` and `latest.md`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _ms(value: Any) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+def _ratio(value: Any) -> str:
+    return "–" if value is None else f"{value:.1f}×"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    db = results["database"]
+    rows = db["rows"]
+    lines = [
+        f"# Bench run {results['timestamp']} (commit {results['commit']})",
+        "",
+        f"- Command: `{results['command']}`; {results['seconds']} s in all.",
+        f"- Machine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}, "
+        f"Python {results['machine']['python']}; load average before "
+        f"{results['machine']['load_average_before']}, after "
+        f"{results['machine']['load_average_after']} (a shared machine: compare ratios "
+        "measured in the same run, not absolute times across runs).",
+        f"- Database: {db['server']} `{db['name']}`: {rows['regions']:,} regions, "
+        f"{rows['centres']:,} centres, {rows['veterans']:,} veterans, {rows['visits']:,} visits.",
+        f"- Server: `gunicorn {results['server']['command'].split('gunicorn ', 1)[-1]}`",
+        f"- Samples: province {results['samples']['province']}, "
+        f"county {results['samples']['county']}.",
+        "",
+    ]
+    generation = results.get("generation")
+    if generation:
+        lines += [
+            "## Generation",
+            "",
+            f"`{generation['command']}`: {generation['rows']:,} rows in "
+            f"{generation['seconds']:,.1f} s, **{generation['rows_per_second']:,} rows/s** "
+            f"overall, peak memory **{generation['peak_memory_mb']:,.0f} MB**.",
+            "",
+            "| table | rows | seconds | rows/s |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for t in generation["tables"]:
+            lines.append(f"| {t['table']} | {t['rows']:,} | {t['seconds']:,.2f} | "
+                         f"{t['rows_per_second']:,} |")
+        lines.append("")
+    latency = results["latency"]
+    lines += [
+        f"## Latency, one request at a time ({latency['rounds']} interleaved rounds)",
+        "",
+        "Ratios are to the static file, measured in the same rounds.",
+        "",
+        "| measurement | n | p50 ms | p95 ms | p99 ms | p50 vs static | p95 vs static | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in latency["rows"]:
+        lines.append(
+            f"| {r['name']} | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
+            f"{_ms(r['p99_ms'])} | {_ratio(r['p50_vs_static'])} | {_ratio(r['p95_vs_static'])} "
+            f"| {r['errors']} |"
+        )
+    lines.append("")
+    if results["loads"]:
+        lines += [
+            "## Under load (concurrent users on loopback)",
+            "",
+            "| measurement | users | seconds | requests | throughput req/s | p50 ms | p95 ms | "
+            "p99 ms | errors | statuses |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for r in results["loads"]:
+            lines.append(
+                f"| {r['name']} | {r['users']} | {r['seconds']} | {r['n']:,} | "
+                f"**{r['throughput_rps']:,.1f}** | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
+                f"{_ms(r['p99_ms'])} | {r['errors']} | {r['statuses']} |"
+            )
+        notes = [f"- {r['name']}: {r['note']}" for r in results["loads"] if r.get("note")]
+        lines += ["", *notes, ""] if notes else [""]
+    if results["timings"]:
+        lines += [
+            "## In-process timings",
+            "",
+            "| measurement | n | p50 ms | p95 ms | note |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for r in results["timings"]:
+            lines.append(f"| {r['name']} | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} "
+                         f"| {r['note']} |")
+        lines.append("")
+    if results["skipped"] or results["notes"]:
+        lines += ["## Not measured in this run", ""]
+        lines += [f"- {s['measurement']}: {s['reason']}" for s in results["skipped"]]
+        lines += [f"- {note}" for note in results["notes"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_results(results: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    text = markdown(results)
+    paths = [out / f"{results['timestamp']}.json", out / f"{results['timestamp']}.md",
+             out / "latest.md"]
+    paths[0].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    paths[1].write_text(text)
+    paths[2].write_text(text)
+    return paths

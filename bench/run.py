@@ -1,0 +1,352 @@
+"""`make bench` (`python -m bench.run`): measure the portal on PostgreSQL in one run.
+
+DATABASE_URL must point at PostgreSQL; when it is not set the bench uses
+postgres://postgres@127.0.0.1:5432/fengqiao_bench. The data set is generated
+(`generate_national --scale S`) when the database has none, or when asked with
+--regenerate. Then gunicorn is started on 127.0.0.1, the registered measurements
+(bench/registry.py) run, and the results go to bench/results/<timestamp>.json and
+.md, and bench/results/latest.md. Everything is bounded in time; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fengqiao_bench"
+HOST = "127.0.0.1"
+# The settings of the bench process and of gunicorn: the same secret (sessions made
+# here are read there), production mode (no DEBUG query log), loopback only.
+SERVER_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+    "ALLOWED_HOSTS": HOST,
+    "SECURE_SSL_REDIRECT": "0",
+    "CONN_MAX_AGE": "600",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--regenerate", action="store_true",
+                   help="delete the generated data and generate again at --scale")
+    p.add_argument("--port", type=int, default=8105)
+    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    p.add_argument("--rounds", type=int, default=200,
+                   help="requests per endpoint (interleaved rounds)")
+    p.add_argument("--latency-seconds", type=float, default=90,
+                   help="stop the rounds after this long")
+    p.add_argument("--users", type=int, default=50)
+    p.add_argument("--load-seconds", type=float, default=20)
+    p.add_argument("--load-max-requests", type=int, default=20_000)
+    p.add_argument("--only", default="", help="run only measurements whose name contains this")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    return p.parse_args(argv)
+
+
+def configure_environment() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(f"make bench measures PostgreSQL; DATABASE_URL is {url!r}.")
+    os.environ["DATABASE_URL"] = url
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    return url
+
+
+def manage(*args: str, capture: bool = False) -> str:
+    """Run a management command in its own process (its memory is then its own)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, check=True,
+        stdout=subprocess.PIPE if capture else None, text=True,
+    )
+    return result.stdout or ""
+
+
+def generate(args: argparse.Namespace, log: list[str]) -> dict[str, Any] | None:
+    from dashboards.generation import generated_tables_empty
+
+    if not args.regenerate and not generated_tables_empty():
+        log.append("data set reused: the database already had one (pass --regenerate "
+                   "to generate again); generator figures are those of earlier runs")
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".json") as stats:
+        command = ["generate_national", "--scale", str(args.scale), "--seed", str(args.seed),
+                   "--stats-json", stats.name]
+        if args.regenerate:
+            command.append("--reset")
+        print("$ manage.py " + " ".join(command), flush=True)
+        manage(*command)
+        report: dict[str, Any] = json.loads(Path(stats.name).read_text())
+    report["command"] = "python manage.py " + " ".join(command[:5])
+    return report
+
+
+def bench_users() -> tuple[str, str, str]:
+    """Tokens for a nationwide official and a nationwide staff member, and a session."""
+    from django.core.management import call_command
+    from django.test import Client
+
+    from centres.models import User
+
+    tokens = []
+    for username, role in (("bench-official", "official"), ("bench-staff", "staff")):
+        with open(os.devnull, "w") as quiet:
+            call_command("create_staff", "--username", username, "--password",
+                         f"{username}-{random.random()}", "--role", role, stdout=quiet)
+        tokens.append(manage("create_api_token", username, capture=True).strip())
+    client = Client()
+    client.force_login(User.objects.get(username="bench-official"))
+    return tokens[0], tokens[1], client.cookies["sessionid"].value
+
+
+def samples(seed: int) -> tuple[str, str, list[tuple[int, str]]]:
+    """A province, a county with veterans, and veterans to log visits for."""
+    from centres.models import Region
+    from veterans.models import Veteran
+
+    rng = random.Random(seed)
+    province = "330000000000" if Region.objects.filter(code="330000000000").exists() else (
+        Region.objects.filter(level="province").values_list("code", flat=True).first() or "")
+    last = Veteran.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ids = {rng.randint(1, last) for _ in range(2_000)} if last else set()
+    visitors = list(Veteran.objects.filter(pk__in=ids).values_list("pk", "region_id"))
+    in_province = [code for _, code in visitors if code.startswith(province[:2])]
+    home = in_province[0] if in_province else (visitors[0][1] if visitors else province)
+    return province, home[:6].ljust(12, "0"), visitors
+
+
+class Server:
+    """gunicorn on loopback, started and stopped by the bench (by its own pid)."""
+
+    def __init__(self, port: int, workers: int, threads: int) -> None:
+        self.port, self.workers, self.threads = port, workers, threads
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers),
+                "--worker-class", "gthread", "--threads", str(self.threads),
+                "--backlog", "256", "--log-level", "warning", "--timeout", "60"]
+
+    def __enter__(self) -> Server:
+        from bench.http import Client
+
+        self.process = subprocess.Popen(self.command(), cwd=ROOT)
+        client = Client(HOST, self.port, timeout=5)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited while starting")
+            try:
+                if client.request("GET", "/healthz/")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
+                   ) -> dict[str, Any]:
+    """Every probe and baseline, one request each per round, in a shuffled order per round."""
+    from bench.http import Client, Samples
+    from bench.registry import BASELINES, PROBES, Probe
+
+    chosen: dict[str, tuple[str, Probe]] = {}
+    for kind, table in (("baseline", BASELINES), ("endpoint", PROBES)):
+        for name, factory in table.items():
+            if kind == "endpoint" and args.only and args.only not in name:
+                continue
+            made = factory(ctx)
+            if isinstance(made, Probe):
+                chosen[name] = (kind, made)
+            else:
+                skipped.append({"measurement": name, "reason": made.reason})
+    clients = {name: Client(HOST, args.port) for name in chosen}
+    results = {name: Samples() for name in chosen}
+    order = list(chosen)
+    rng = random.Random(args.seed)
+    for name, (_, p) in chosen.items():  # warm up: caches, connections, first queries
+        for _ in range(3):
+            clients[name].request("GET", p.path, None, ctx.headers(p.auth))
+    deadline = time.monotonic() + args.latency_seconds
+    rounds = 0
+    while rounds < args.rounds and time.monotonic() < deadline:
+        rng.shuffle(order)
+        for name in order:
+            p = chosen[name][1]
+            status, _, elapsed = clients[name].request("GET", p.path, None, ctx.headers(p.auth))
+            results[name].add(elapsed, status, status == 200)
+        rounds += 1
+    for client in clients.values():
+        client.close()
+    rows = []
+    static = results[next(n for n, (k, _) in chosen.items() if k == "baseline")].summary()
+    for name, (kind, p) in chosen.items():
+        summary = results[name].summary()
+        row = {"name": name, "kind": kind, "path": p.path, **summary}
+        for q in ("p50", "p95"):
+            base = static[f"{q}_ms"]
+            row[f"{q}_vs_static"] = (round(summary[f"{q}_ms"] / base, 1)
+                                     if base and summary[f"{q}_ms"] is not None else None)
+        rows.append(row)
+    return {"rounds": rounds, "rows": rows}
+
+
+def measure_loads(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
+                  ) -> list[dict[str, Any]]:
+    from bench.http import run_users
+    from bench.registry import LOADS, Load
+
+    rows = []
+    for name, factory in LOADS.items():
+        if args.only and args.only not in name:
+            continue
+        made = factory(ctx)
+        if not isinstance(made, Load):
+            skipped.append({"measurement": name, "reason": made.reason})
+            continue
+        print(f"load: {name}, {args.users} users, {args.load_seconds:.0f} s", flush=True)
+        summary = run_users(host=HOST, port=args.port, users=args.users,
+                            seconds=args.load_seconds, max_requests=args.load_max_requests,
+                            make_request=made.make_request, ok_statuses=made.ok_statuses)
+        rows.append({"name": name, "note": made.note, **summary})
+    return rows
+
+
+def measure_timings(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
+                    ) -> list[dict[str, Any]]:
+    from bench.http import Samples
+    from bench.registry import TIMINGS, Timed
+
+    rows = []
+    for name, factory in TIMINGS.items():
+        if args.only and args.only not in name:
+            continue
+        made = factory(ctx)
+        if not isinstance(made, Timed):
+            skipped.append({"measurement": name, "reason": made.reason})
+            continue
+        made.run()  # warm up
+        samples = Samples()
+        for _ in range(made.repeat):
+            started = time.perf_counter()
+            made.run()
+            samples.add(time.perf_counter() - started, 200, True)
+        rows.append({"name": name, "note": made.note, **samples.summary()})
+    return rows
+
+
+def database_facts() -> dict[str, Any]:
+    from django.db import connection
+
+    from centres.models import Centre, Region
+    from veterans.models import Veteran, Visit
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    return {
+        "server": f"PostgreSQL {version}",
+        "name": connection.settings_dict["NAME"],
+        "rows": {"regions": Region.objects.count(), "centres": Centre.objects.count(),
+                 "veterans": Veteran.objects.count(), "visits": Visit.objects.count()},
+    }
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = configure_environment()
+    import django
+
+    django.setup()
+    from bench.registry import BenchContext
+    from bench.report import write_results
+
+    started = time.monotonic()
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    load_before = os.getloadavg()
+    print(f"bench: {url.rsplit('@', 1)[-1]}, results in {args.out}", flush=True)
+    manage("migrate", "--noinput", "-v0")
+    manage("compile_translations")
+    manage("collectstatic", "--noinput", "-v0")
+    notes: list[str] = []
+    generation = generate(args, notes)
+    official_token, staff_token, session = bench_users()
+    province, county, visitors = samples(args.seed)
+    ctx = BenchContext(host=HOST, port=args.port, official_token=official_token,
+                       staff_token=staff_token, session_cookie=session, province=province,
+                       county=county, visitors=visitors, users=args.users,
+                       load_seconds=args.load_seconds, load_max_requests=args.load_max_requests)
+    skipped: list[dict[str, str]] = []
+    server = Server(args.port, args.workers, args.threads)
+    with server:
+        print("latency: interleaved rounds ...", flush=True)
+        latency = measure_probes(ctx, args, skipped)
+        loads = measure_loads(ctx, args, skipped)
+    timings = measure_timings(ctx, args, skipped)
+    results = {
+        "timestamp": stamp,
+        "commit": git_commit(),
+        "command": "make bench BENCH_ARGS='" + " ".join(argv or sys.argv[1:]) + "'",
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "database": database_facts(),
+        "samples": {"province": province, "county": county},
+        "server": {"command": " ".join(server.command()[1:])},
+        "generation": generation,
+        "latency": latency,
+        "loads": loads,
+        "timings": timings,
+        "skipped": skipped,
+        "notes": notes,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    paths = write_results(results, args.out)
+    print("\n".join(f"wrote {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}"
+                    for p in paths))
+    print((args.out / "latest.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
