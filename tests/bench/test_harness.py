@@ -1,0 +1,114 @@
+"""The bench harness's own parts: percentiles, the load client, the registry, the report.
+
+Timings themselves are not tested (STYLE.md: a benchmark is not a test).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bench.http import percentiles_ms, run_users
+from bench.registry import (  # the registry, as make bench sees it
+    BASELINES,
+    LOADS,
+    PROBES,
+    TIMINGS,
+    BenchContext,
+    Probe,
+    Skipped,
+    route_exists,
+)
+from bench.report import markdown
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        status = 500 if self.path == "/fail" else 200
+        body = b"ok"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def context() -> BenchContext:
+    return BenchContext(host="127.0.0.1", port=1, official_token="o", staff_token="s",
+                        session_cookie="c", province="330000000000", county="330681000000",
+                        visitors=[(1, "330681107201")])
+
+
+def test_percentiles_are_read_from_the_sorted_latencies() -> None:
+    figures = percentiles_ms([i / 1000 for i in range(1, 101)])
+    assert figures["p50_ms"] == pytest.approx(50.5)
+    assert figures["p95_ms"] == pytest.approx(95.05)
+    assert figures["p99_ms"] == pytest.approx(99.01)
+    assert percentiles_ms([])["p50_ms"] is None
+
+
+def test_the_load_client_stops_at_its_request_budget_and_counts_errors(server: int) -> None:
+    def make(user: int, number: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        return ("GET", "/fail" if number == 0 else "/", None, {})
+
+    summary = run_users(host="127.0.0.1", port=server, users=4, seconds=10, max_requests=40,
+                        make_request=make, ok_statuses=(200,))
+    assert summary["n"] == 40
+    # Each user's first request fails (a user that starts late may get none).
+    assert 1 <= summary["errors"] <= 4
+    assert summary["statuses"] == {"200": 40 - summary["errors"], "500": summary["errors"]}
+    assert summary["throughput_rps"] > 0
+
+
+def test_a_measurement_of_a_route_not_built_is_skipped_with_its_reason(db: None) -> None:
+    result = PROBES["GET /api/v1/veterans/?region=<county>"](context())
+    if route_exists("/api/v1/veterans/"):
+        assert isinstance(result, Probe)
+    else:
+        assert isinstance(result, Skipped) and "does not exist" in result.reason
+    assert isinstance(PROBES["GET /api/v1/regions/ (first page, nationwide)"](context()), Probe)
+
+
+def test_every_registered_measurement_builds_against_a_context() -> None:
+    for table in (BASELINES, PROBES, LOADS, TIMINGS):
+        for factory in table.values():
+            assert factory(context()) is not None
+
+
+def test_the_report_shows_ratios_to_the_static_file_and_what_was_skipped() -> None:
+    row = {"name": "GET /x", "kind": "endpoint", "path": "/x", "n": 10, "errors": 0,
+           "p50_ms": 4.0, "p95_ms": 8.0, "p99_ms": 9.0, "mean_ms": 5.0,
+           "p50_vs_static": 4.0, "p95_vs_static": 2.0}
+    results = {
+        "timestamp": "20260101T000000Z", "commit": "abc", "command": "make bench",
+        "seconds": 1.0,
+        "machine": {"cpus": 2, "platform": "Linux", "python": "3.11",
+                    "load_average_before": [1, 1, 1], "load_average_after": [1, 1, 1]},
+        "database": {"server": "PostgreSQL 15", "name": "b",
+                     "rows": {"regions": 1, "centres": 1, "veterans": 1, "visits": 1}},
+        "server": {"command": "-m gunicorn config.wsgi:application"},
+        "samples": {"province": "330000000000", "county": "330681000000"},
+        "generation": None, "latency": {"rounds": 10, "rows": [row]}, "loads": [],
+        "timings": [], "skipped": [{"measurement": "GET /y", "reason": "not built"}],
+        "notes": [],
+    }
+    text = markdown(results)
+    assert "| GET /x | 10 | 4.0 | 8.0 | 9.0 | 4.0× | 2.0× | 0 |" in text
+    assert "- GET /y: not built" in text
