@@ -1,6 +1,7 @@
 """Settings for the Fengqiao portal, driven by environment variables.
 
 DATABASE_URL   database (default: embedded SQLite at ./db.sqlite3)
+DATABASE_REPLICA_URL  an optional read replica for dashboards and statistics
 REDIS_URL      Celery broker and Django cache (default: eager tasks, local-memory cache)
 SECRET_KEY     required when DEBUG is off
 DEBUG          1/0 (default 1 for the development server)
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.routers.PrimaryPinMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
@@ -99,6 +101,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serves one developer; WAL lets the dev server read while a command writes.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;"}
+# An optional streaming read replica: dashboards and statistics read from it
+# (config/routers.py); every write, and the reads that follow one, use the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(env("CONN_MAX_AGE", default="60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", default="5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "centres.User"
