@@ -231,7 +231,7 @@ def veterans_generate(
     return load_rows(
         Veteran, VETERAN_COLUMNS,
         veteran_rows(seed=seed, tree=tree, total=total, until=until, homes=homes),
-        progress=progress,
+        progress=progress, plain=True,
     )
 
 
@@ -243,5 +243,5 @@ def visits_generate(
         Visit, VISIT_COLUMNS,
         visit_rows(seed=seed, tree=tree, total=total, until=until, homes=homes,
                    recorded_by_id=recorded_by_id),
-        progress=progress,
+        progress=progress, plain=True,
     )
