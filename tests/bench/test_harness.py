@@ -5,6 +5,7 @@ Timings themselves are not tested (STYLE.md: a benchmark is not a test).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -112,3 +113,23 @@ def test_the_report_shows_ratios_to_the_static_file_and_what_was_skipped() -> No
     text = markdown(results)
     assert "| GET /x | 10 | 4.0 | 8.0 | 9.0 | 4.0× | 2.0× | 0 |" in text
     assert "- GET /y: not built" in text
+
+
+def test_the_visit_load_posts_the_fixed_body_with_a_fresh_idempotency_key(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bench.registry.route_exists", lambda path: True)
+    made = LOADS["POST /api/v1/visits/ (log a visit, Idempotency-Key)"](context())
+    assert not isinstance(made, Skipped)
+    first = made.make_request(0, 0)
+    second = made.make_request(0, 1)
+    method, path, body, headers = first
+    assert (method, path) == ("POST", "/api/v1/visits/")
+    assert body is not None
+    payload = json.loads(body)
+    assert payload["veteran"] == 1 and payload["centre"] == "330681107201"
+    assert payload["channel"] in ("in_person", "phone", "online", "home_visit")
+    assert payload["purpose"] in ("policy", "employment", "assistance", "rights", "card",
+                                  "counselling", "honours", "other")
+    assert headers["Authorization"] == "Token s"  # the staff member's token
+    assert headers["Idempotency-Key"] != second[3]["Idempotency-Key"]

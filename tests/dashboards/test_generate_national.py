@@ -163,3 +163,13 @@ def test_it_reports_rows_per_second_and_peak_memory(generated: str) -> None:
     assert "rows/s" in generated
     assert "peak memory" in generated
     assert "extension point" in generated
+
+
+def test_columns_a_generator_leaves_out_get_the_fields_defaults() -> None:
+    from config.bulkload import missing_defaults
+    from veterans.generation import VETERAN_COLUMNS
+
+    defaults = missing_defaults(Veteran, [c for c in VETERAN_COLUMNS if c != "is_volunteer"])
+    assert defaults == {"is_volunteer": False}
+    with pytest.raises(ValueError, match="name has no default"):
+        missing_defaults(Veteran, [c for c in VETERAN_COLUMNS if c != "name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 from collections.abc import Callable
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                             help="Also write the timings as JSON to this file.")
         parser.add_argument("--no-progress", action="store_true")
         # For tests: keep only this many counties, spread over the country.
-        parser.add_argument("--counties", type=int, default=None, help="==SUPPRESS==")
+        parser.add_argument("--counties", type=int, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         scale = options["scale"]
