@@ -155,6 +155,11 @@ def centres_of_province(ctx: BenchContext) -> Probe | Skipped:
     return Probe(f"/api/v1/centres/?region={ctx.province}")
 
 
+@probe("GET /api/v1/regions/?parent=<county> (its townships)")
+def regions_of_county(ctx: BenchContext) -> Probe | Skipped:
+    return Probe(f"/api/v1/regions/?parent={ctx.county}")
+
+
 @probe("GET /api/v1/veterans/?region=<county>")
 def veterans_of_county(ctx: BenchContext) -> Probe | Skipped:
     path = f"/api/v1/veterans/?region={ctx.county}"
@@ -175,6 +180,11 @@ def directory_nation(ctx: BenchContext) -> Probe | Skipped:
 @probe("page /centres/?region=<province> (directory)")
 def directory_province(ctx: BenchContext) -> Probe | Skipped:
     return Probe(f"/centres/?region={ctx.province}", auth="session")
+
+
+@probe("page /centres/<county>/ (a county centre)")
+def centre_page(ctx: BenchContext) -> Probe | Skipped:
+    return Probe(f"/centres/{ctx.county[:6]}/", auth="session")
 
 
 # Next session: "GET /api/v1/stats/cases/?region=<province>", "... (nation)",
