@@ -257,10 +257,11 @@ def _postgresql_deferrable(table: str) -> DeferredDDL:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u') "
+            "ORDER BY contype = 'f', conname",
             [table],
         )
-        foreign_keys = cursor.fetchall()
+        constraints = cursor.fetchall()  # unique constraints first, then foreign keys
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes "
             "WHERE schemaname = current_schema() AND tablename = %s AND indexname NOT IN "
@@ -272,11 +273,11 @@ def _postgresql_deferrable(table: str) -> DeferredDDL:
     q = connection.ops.quote_name
     return DeferredDDL(
         table=table,
-        drop=[f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}" for name, _ in foreign_keys]
+        drop=[f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}" for name, _ in constraints]
         + [f"DROP INDEX {q(name)}" for name, _ in indexes],
         create=[definition for _, definition in indexes]
         + [f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}"
-           for name, definition in foreign_keys],
+           for name, definition in constraints],
     )
 
 
@@ -300,11 +301,13 @@ def _sqlite_deferrable(table: str) -> DeferredDDL:
 def indexes_built_after(
     tables: Sequence[str], *, timings: list[LoadStats] | None = None
 ) -> Iterator[None]:
-    """Drop the secondary indexes (and, on PostgreSQL, the foreign keys) of the tables,
-    run the load, then build them again in one pass each and ANALYZE.
+    """Drop the secondary indexes (and, on PostgreSQL, the unique constraints and
+    foreign keys) of the tables, run the load, then build them again, one pass each,
+    and ANALYZE.
 
-    Primary keys and unique constraints stay: they guard the generator's own
-    invariants while it loads. The DDL is restored even if the load fails.
+    Primary keys stay. A rebuilt unique constraint or foreign key checks every row,
+    so a generator that broke one fails loudly at the end instead of row by row.
+    The DDL is restored even if the load fails.
     """
     with connection.cursor() as cursor:
         if is_postgresql():

@@ -93,14 +93,15 @@ def _clock() -> list[str]:
 
 
 @functools.cache
-def _birth_days(year: int) -> list[tuple[datetime.date, str, int]]:
-    """Every day of a year: the date, its 8 digits, and their weighted sum for the check digit."""
+def _birth_days(year: int) -> list[tuple[str, str, int]]:
+    """Every day of a year: the ISO date, its 8 digits, and their weighted sum for the
+    check digit."""
     days = []
     day = datetime.date(year, 1, 1)
     while day.year == year:
         digits = day.strftime("%Y%m%d")
         weighted = sum(int(c) * w for c, w in zip(digits, _WEIGHTS[6:14], strict=True))
-        days.append((day, digits, weighted))
+        days.append((day.isoformat(), digits, weighted))
         day += datetime.timedelta(days=1)
     return days
 
@@ -123,12 +124,17 @@ def veteran_rows(
     """`total` veterans as `VETERAN_COLUMNS` tuples, ids from 1; `homes[id - 1]` gets each
     veteran's village (its position in the tree's village arrays)."""
     villages = tree.villages
+    codes, village_index = tree.codes, tree.village_index
     sexes, decades = _table(SEX_WEIGHTS), _table(BIRTH_DECADES)
     kinds = _table(DISCHARGE_KINDS)
+    n_sexes, n_decades, n_kinds = len(sexes), len(decades), len(kinds)
+    n_surnames, n_given = len(SURNAMES), len(GIVEN)
+    births = {year: _birth_days(year) for year in range(1940, 2005)}
     clock = _clock()
     # Registered between two and about eight years before `until`, in office hours.
     registration_days = [(until - datetime.timedelta(days=VISIT_DAYS + d)).isoformat()
                          for d in range(2000)]
+    last_year = until.year
     veteran_id = 0
     allotted = 0
     for host in tree.hosts:
@@ -142,31 +148,33 @@ def veteran_rows(
         used: set[str] = set()
         address = host.code[:6]
         address_sum = sum(int(c) * w for c, w in zip(address, _WEIGHTS[:6], strict=True))
+        first, span = host.first_village, host.end_village - host.first_village
         for _ in range(count):
             veteran_id += 1
-            home = host.first_village + int(r() * (host.end_village - host.first_village))
+            home = first + int(r() * span)
             homes.append(home)
-            sex = sexes[int(r() * len(sexes))]
-            year = min(decades[int(r() * len(decades))] + int(r() * 10), 2004)
-            days = _birth_days(year)
+            sex = sexes[int(r() * n_sexes)]
+            year = min(decades[int(r() * n_decades)] + int(r() * 10), 2004)
+            days = births[year]
             born, born_digits, born_sum = days[int(r() * len(days))]
+            parity = 1 if sex == "M" else 2
             while True:
                 # Odd sequences for men, even for women (GB 11643).
-                sequence = 2 * int(r() * 499) + (1 if sex == "M" else 2)
+                sequence = 2 * int(r() * 499) + parity
                 key = f"{born_digits}{sequence:03d}"
                 if key not in used:
                     used.add(key)
                     break
             check = _CHECK[(address_sum + born_sum + _SEQUENCE_SUMS[sequence]) % 11]
-            name = SURNAMES[int(r() * len(SURNAMES))] + GIVEN[int(r() * len(GIVEN))]
+            name = SURNAMES[int(r() * n_surnames)] + GIVEN[int(r() * n_given)]
             if r() < 0.7:
-                name += GIVEN[int(r() * len(GIVEN))]
+                name += GIVEN[int(r() * n_given)]
             registered = (f"{registration_days[int(r() * 2000)]} "
                           f"{clock[32_400 + int(r() * 30_000)]}+08:00")
             yield (
                 veteran_id, name, sex, born, f"{address}{key}{check}",
-                f"100{int(r() * 100_000_000):08d}", tree.codes[tree.village_index[home]],
-                min(year + 19 + int(r() * 18), until.year), kinds[int(r() * len(kinds))],
+                f"100{int(r() * 100_000_000):08d}", codes[village_index[home]],
+                min(year + 19 + int(r() * 18), last_year), kinds[int(r() * n_kinds)],
                 r() < 0.03, r() < 0.01, r() < 0.08, r() < 0.01, r() < 0.10,
                 registered, registered,
             )
