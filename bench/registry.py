@@ -249,3 +249,38 @@ def visits_by_province(ctx: BenchContext) -> Timed | Skipped:
 
 # Next session: "target recomputation, every model region" next to
 # "target recomputation, per-region ORM loop"; "import 100,000 veterans from Excel".
+
+
+# --- The goals at scale 1.0 (issue 7), checked against what a run measured -------------
+
+VISIT_POST = "POST /api/v1/visits/ (log a visit, Idempotency-Key)"
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal with what this run measured, or `None` where it measured nothing."""
+    rows: list[dict[str, Any]] = []
+
+    def add(goal: str, measured: str | None, met: bool | None) -> None:
+        rows.append({"goal": goal, "measured": measured, "met": met})
+
+    generation = results.get("generation")
+    if generation:
+        rate, memory = generation["rows_per_second"], generation["peak_memory_mb"]
+        add("generation ≥ 50,000 rows/s", f"{rate:,} rows/s", rate >= 50_000)
+        add("generation peak memory ≤ 500 MB", f"{memory:,.0f} MB", memory <= 500)
+    else:
+        add("generation ≥ 50,000 rows/s, peak memory ≤ 500 MB", None, None)
+    visit = next((r for r in results["loads"] if r["name"] == VISIT_POST), None)
+    if visit:
+        add("visit POST ≥ 200 req/s with p95 ≤ 100 ms and no errors",
+            f"{visit['throughput_rps']:,.0f} req/s, p95 {visit['p95_ms']} ms, "
+            f"{visit['errors']} errors",
+            visit["throughput_rps"] >= 200 and (visit["p95_ms"] or 1e9) <= 100
+            and visit["errors"] == 0)
+    else:
+        add("visit POST ≥ 200 req/s with p95 ≤ 100 ms and no errors", None, None)
+    # Next session: measured by the entries it adds.
+    add("statistics API p95 ≤ 100 ms and ≤ 5× a static page", None, None)
+    add("dashboards p95 ≤ 300 ms", None, None)
+    add("target recomputation ≤ 5 s", None, None)
+    return rows

@@ -93,6 +93,17 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {r['name']} | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} "
                          f"| {r['note']} |")
         lines.append("")
+    if results.get("goals"):
+        lines += [
+            "## Goals at scale 1.0 (issue 7)",
+            "",
+            "| goal | measured | met |",
+            "| --- | --- | --- |",
+        ]
+        verdict = {True: "yes", False: "**no**", None: "not measured yet"}
+        for g in results["goals"]:
+            lines.append(f"| {g['goal']} | {g['measured'] or '–'} | {verdict[g['met']]} |")
+        lines.append("")
     if results["skipped"] or results["notes"]:
         lines += ["## Not measured in this run", ""]
         lines += [f"- {s['measurement']}: {s['reason']}" for s in results["skipped"]]

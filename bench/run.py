@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench.registry import BenchContext
+    from bench.registry import BenchContext, goals
     from bench.report import write_results
 
     started = time.monotonic()
@@ -341,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         "notes": notes,
         "seconds": round(time.monotonic() - started, 1),
     }
+    results["goals"] = goals(results)
     paths = write_results(results, args.out)
     print("\n".join(f"wrote {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}"
                     for p in paths))

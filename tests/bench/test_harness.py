@@ -133,3 +133,19 @@ def test_the_visit_load_posts_the_fixed_body_with_a_fresh_idempotency_key(
                                   "counselling", "honours", "other")
     assert headers["Authorization"] == "Token s"  # the staff member's token
     assert headers["Idempotency-Key"] != second[3]["Idempotency-Key"]
+
+
+def test_goals_are_judged_only_where_the_run_measured_something() -> None:
+    from bench.registry import VISIT_POST, goals
+
+    measured = goals({
+        "generation": {"rows_per_second": 60_000, "peak_memory_mb": 600.0},
+        "loads": [{"name": VISIT_POST, "throughput_rps": 250.0, "p95_ms": 80.0, "errors": 0}],
+    })
+    verdicts = {g["goal"]: g["met"] for g in measured}
+    assert verdicts["generation ≥ 50,000 rows/s"] is True
+    assert verdicts["generation peak memory ≤ 500 MB"] is False
+    assert verdicts["visit POST ≥ 200 req/s with p95 ≤ 100 ms and no errors"] is True
+    assert verdicts["dashboards p95 ≤ 300 ms"] is None
+    unmeasured = goals({"generation": None, "loads": []})
+    assert all(g["met"] is None for g in unmeasured)
