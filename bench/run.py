@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,22 @@ class Server:
                 self.process.wait()
 
 
+def built(table: dict[str, Any], ctx: Any, args: argparse.Namespace,
+          skipped: list[dict[str, str]]) -> Iterator[tuple[str, Any]]:
+    """The measurements of a registry table that `--only` selects and that exist in this
+    build; the others are recorded in `skipped` with their reason."""
+    from bench.registry import Skipped
+
+    for name, factory in table.items():
+        if args.only and args.only not in name:
+            continue
+        made = factory(ctx)
+        if isinstance(made, Skipped):
+            skipped.append({"measurement": name, "reason": made.reason})
+        else:
+            yield name, made
+
+
 def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
                    ) -> dict[str, Any]:
     """Every probe and baseline, one request each per round, in a shuffled order per round."""
@@ -182,15 +199,11 @@ def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, s
     from bench.registry import BASELINES, PROBES, Probe
 
     chosen: dict[str, tuple[str, Probe]] = {}
-    for kind, table in (("baseline", BASELINES), ("endpoint", PROBES)):
-        for name, factory in table.items():
-            if kind == "endpoint" and args.only and args.only not in name:
-                continue
-            made = factory(ctx)
-            if isinstance(made, Probe):
-                chosen[name] = (kind, made)
-            else:
-                skipped.append({"measurement": name, "reason": made.reason})
+    baseline_args = argparse.Namespace(**{**vars(args), "only": ""})  # baselines always run
+    for name, made in built(BASELINES, ctx, baseline_args, skipped):
+        chosen[name] = ("baseline", made)
+    for name, made in built(PROBES, ctx, args, skipped):
+        chosen[name] = ("endpoint", made)
     clients = {name: Client(HOST, args.port) for name in chosen}
     results = {name: Samples() for name in chosen}
     order = list(chosen)
@@ -225,16 +238,10 @@ def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, s
 def measure_loads(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
                   ) -> list[dict[str, Any]]:
     from bench.http import run_users
-    from bench.registry import LOADS, Load
+    from bench.registry import LOADS
 
     rows = []
-    for name, factory in LOADS.items():
-        if args.only and args.only not in name:
-            continue
-        made = factory(ctx)
-        if not isinstance(made, Load):
-            skipped.append({"measurement": name, "reason": made.reason})
-            continue
+    for name, made in built(LOADS, ctx, args, skipped):
         print(f"load: {name}, {args.users} users, {args.load_seconds:.0f} s", flush=True)
         summary = run_users(host=HOST, port=args.port, users=args.users,
                             seconds=args.load_seconds, max_requests=args.load_max_requests,
@@ -246,16 +253,10 @@ def measure_loads(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, st
 def measure_timings(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
                     ) -> list[dict[str, Any]]:
     from bench.http import Samples
-    from bench.registry import TIMINGS, Timed
+    from bench.registry import TIMINGS
 
     rows = []
-    for name, factory in TIMINGS.items():
-        if args.only and args.only not in name:
-            continue
-        made = factory(ctx)
-        if not isinstance(made, Timed):
-            skipped.append({"measurement": name, "reason": made.reason})
-            continue
+    for name, made in built(TIMINGS, ctx, args, skipped):
         made.run()  # warm up
         samples = Samples()
         for _ in range(made.repeat):
