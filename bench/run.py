@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--regenerate", action="store_true",
                    help="delete the generated data and generate again at --scale")
+    p.add_argument("--no-rollups", action="store_true",
+                   help="generate without rebuilding the dashboards' rollups (their "
+                   "measurements are then skipped)")
     p.add_argument("--port", type=int, default=8105)
     p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     p.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
@@ -94,6 +97,8 @@ def generate(args: argparse.Namespace, log: list[str]) -> dict[str, Any] | None:
                    "--stats-json", stats.name]
         if args.regenerate:
             command.append("--reset")
+        if args.no_rollups:
+            command.append("--no-rollups")
         print("$ manage.py " + " ".join(command), flush=True)
         manage(*command)
         report: dict[str, Any] = json.loads(Path(stats.name).read_text())
@@ -210,14 +215,15 @@ def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, s
     rng = random.Random(args.seed)
     for name, (_, p) in chosen.items():  # warm up: caches, connections, first queries
         for _ in range(3):
-            clients[name].request("GET", p.path, None, ctx.headers(p.auth))
+            clients[name].request("GET", p.path_for(10_000), None, ctx.headers(p.auth))
     deadline = time.monotonic() + args.latency_seconds
     rounds = 0
     while rounds < args.rounds and time.monotonic() < deadline:
         rng.shuffle(order)
         for name in order:
             p = chosen[name][1]
-            status, _, elapsed = clients[name].request("GET", p.path, None, ctx.headers(p.auth))
+            status, _, elapsed = clients[name].request("GET", p.path_for(rounds), None,
+                                                       ctx.headers(p.auth))
             results[name].add(elapsed, status, status == 200)
         rounds += 1
     for client in clients.values():

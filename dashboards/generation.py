@@ -20,11 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
 
 from centres.generation import RegionTree, centres_generate, regions_generate
 from centres.models import Centre, Region, User
 from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
+from dashboards.models import DailyStat
+from dashboards.rollups import rollups_rebuild
 from veterans.generation import (
     veterans_count,
     veterans_generate,
@@ -45,6 +49,7 @@ class GenerationPlan:
     seed: int = 1
     until: datetime.date | None = None  # visits end the day before; default today
     counties: int | None = None  # keep only this many counties (tests)
+    rollups: bool = True  # rebuild the dashboards' rollups from the generated rows
 
 
 @dataclass
@@ -100,20 +105,44 @@ def generated_tables_empty() -> bool:
     return not any(model._default_manager.exists() for model in GENERATED_MODELS)
 
 
+def dependent_models() -> list[type[models.Model]]:
+    """The models whose rows hang on generated ones (a case on a visit, a designation on
+    a centre, a target snapshot on a region), found through their foreign keys. The
+    user model is not one: users point at regions, but nobody generates them."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    targets: set[type[models.Model]] = set(GENERATED_MODELS)
+    found: list[type[models.Model]] = []
+    grown = True
+    while grown:
+        grown = False
+        for model in apps.get_models(include_auto_created=True):
+            if model in targets or model is user_model:
+                continue
+            if any(f.concrete and (f.many_to_one or f.one_to_one) and f.related_model in targets
+                   for f in model._meta.get_fields()):
+                targets.add(model)
+                found.append(model)
+                grown = True
+    return found
+
+
 def generated_data_delete() -> None:
-    """Empty the generated tables (regions last). Refuses, with the database's message,
-    when something else (a user's jurisdiction, a case) still points at them."""
+    """Empty the generated tables and every table that hangs on them (regions last).
+    Refuses, with the database's message, when a user's jurisdiction is a generated
+    region."""
     q = connection.ops.quote_name
-    below_regions = [q(m._meta.db_table) for m in GENERATED_MODELS if m is not Region]
+    tables = [q(m._meta.db_table)
+              for m in [*reversed(dependent_models()), *GENERATED_MODELS] if m is not Region]
     regions = q(Region._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # Millions of rows: TRUNCATE, not DELETE. Users keep pointing at regions,
             # so the regions themselves are deleted.
-            cursor.execute(f"TRUNCATE {', '.join(below_regions)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
-            for table in below_regions:
+            # SQLite checks the (deferred) foreign keys at commit: any order will do.
+            for table in tables:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(f"UPDATE {regions} SET parent_id = NULL")  # noqa: S608
         cursor.execute(f"DELETE FROM {regions}")  # noqa: S608
@@ -197,6 +226,15 @@ def national_generate(
         log("Building indexes and foreign keys, then ANALYZE ...")
     log(_line(tables[-1]))
     sequences_reset([m for m in GENERATED_MODELS if m is not Region])
+    if plan.rollups:
+        log("Rebuilding the dashboards' rollups from the raw rows ...")
+        rollup_started = time.perf_counter()
+        written = rollups_rebuild()
+        tables.append(LoadStats(f"{DailyStat._meta.db_table} (rollups_rebuild)", written,
+                                time.perf_counter() - rollup_started))
+        log(_line(tables[-1]))
+    else:
+        notes.append("rollups not rebuilt (--no-rollups): run manage.py rollups_rebuild")
     counts = {level: ctx.tree.levels[level] for level in
               ("province", "city", "county", "township", "village")}
     return GenerationReport(

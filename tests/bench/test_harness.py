@@ -87,7 +87,7 @@ def test_a_measurement_of_a_route_not_built_is_skipped_with_its_reason(db: None)
     assert isinstance(PROBES["GET /api/v1/regions/ (first page, nationwide)"](context()), Probe)
 
 
-def test_every_registered_measurement_builds_against_a_context() -> None:
+def test_every_registered_measurement_builds_against_a_context(db: None) -> None:
     for table in (BASELINES, PROBES, LOADS, TIMINGS):
         for factory in table.values():
             assert factory(context()) is not None
@@ -141,11 +141,17 @@ def test_goals_are_judged_only_where_the_run_measured_something() -> None:
     measured = goals({
         "generation": {"rows_per_second": 60_000, "peak_memory_mb": 600.0},
         "loads": [{"name": VISIT_POST, "throughput_rps": 250.0, "p95_ms": 80.0, "errors": 0}],
+        "latency": {"rows": [
+            {"name": "GET /api/v1/stats/cases/?region=<p>", "p95_ms": 40.0, "p95_vs_static": 6.0},
+        ]},
+        "timings": [{"name": "target snapshots recomputed for all", "p95_ms": 900.0}],
     })
     verdicts = {g["goal"]: g["met"] for g in measured}
     assert verdicts["generation ≥ 50,000 rows/s"] is True
     assert verdicts["generation peak memory ≤ 500 MB"] is False
     assert verdicts["visit POST ≥ 200 req/s with p95 ≤ 100 ms and no errors"] is True
+    assert verdicts["statistics API p95 ≤ 100 ms and ≤ 5× a static page"] is False  # 6× static
+    assert verdicts["target recomputation ≤ 5 s"] is True
     assert verdicts["dashboards p95 ≤ 300 ms"] is None
-    unmeasured = goals({"generation": None, "loads": []})
+    unmeasured = goals({"generation": None, "loads": [], "latency": {"rows": []}, "timings": []})
     assert all(g["met"] is None for g in unmeasured)

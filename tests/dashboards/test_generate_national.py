@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # Eight counties spread over the country, at 0.1 of their townships: about 170
 # villages, 560 veterans and 1,400 visits.
-SMALL = ["--scale", "0.1", "--counties", "8", "--until", "2026-01-15", "--no-progress"]
+SMALL = ["--scale", "0.1", "--counties", "8", "--until", "2026-01-15", "--no-progress",
+         "--no-rollups"]
 
 
 def generate(*extra: str) -> str:
@@ -152,6 +153,23 @@ def test_ids_continue_after_the_generated_ones(generated: str) -> None:
     visit.pk = None
     visit.save()
     assert visit.pk == last + 1
+
+
+def test_the_rollups_built_after_loading_equal_a_recomputation_from_the_raw_rows(
+    db: Any,
+) -> None:
+    from dashboards.models import DailyStat
+    from dashboards.rollups import rollups_differences
+
+    out = StringIO()
+    call_command("generate_national", *[a for a in SMALL if a != "--no-rollups"],
+                 "--seed", "4", stdout=out)
+    assert "rollups_rebuild" in out.getvalue()
+    assert DailyStat.objects.exists()
+    assert rollups_differences() == []
+    visits = sum(DailyStat.objects.filter(region_code="000000000000")
+                 .values_list("visits", flat=True))
+    assert visits == Visit.objects.count()
 
 
 def test_it_refuses_a_database_that_already_has_regions(generated: str) -> None:

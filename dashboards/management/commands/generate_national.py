@@ -35,6 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--stats-json", type=Path, default=None,
                             help="Also write the timings as JSON to this file.")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--no-rollups", action="store_true",
+                            help="Do not rebuild the dashboards' rollups afterwards.")
         # For tests: keep only this many counties, spread over the country.
         parser.add_argument("--counties", type=int, default=None, help=argparse.SUPPRESS)
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
         if not 0 < scale <= 10:
             raise CommandError("--scale must be above 0 (1.0 is the whole country).")
         plan = GenerationPlan(scale=scale, seed=options["seed"], until=options["until"],
-                              counties=options["counties"])
+                              counties=options["counties"], rollups=not options["no_rollups"])
         show = not options["no_progress"]
 
         def progress(label: str, total: int | None) -> tuple[ProgressHook, Callable[[], None]]:
