@@ -41,7 +41,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"`{generation['command']}`: {generation['rows']:,} rows in "
             f"{generation['seconds']:,.1f} s, **{generation['rows_per_second']:,} rows/s** "
-            f"overall, peak memory **{generation['peak_memory_mb']:,.0f} MB**.",
+            f"overall (loading and indexes; the rollups after it are listed apart), "
+            f"peak memory **{generation['peak_memory_mb']:,.0f} MB**.",
             "",
             "| table | rows | seconds | rows/s |",
             "| --- | ---: | ---: | ---: |",

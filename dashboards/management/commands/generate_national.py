@@ -60,7 +60,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{report.rows:,} rows in {report.seconds:.1f} s "
-            f"({report.rows / report.seconds:,.0f} rows/s overall); "
+            f"({report.rows / report.seconds:,.0f} rows/s overall, indexes included, "
+            f"rollups not); "
             f"peak memory {report.peak_memory_mb:.0f} MB"
         )
         for note in report.notes:
