@@ -155,3 +155,13 @@ def test_goals_are_judged_only_where_the_run_measured_something() -> None:
     assert verdicts["dashboards p95 ≤ 300 ms"] is None
     unmeasured = goals({"generation": None, "loads": [], "latency": {"rows": []}, "timings": []})
     assert all(g["met"] is None for g in unmeasured)
+
+
+def test_the_bench_refuses_a_database_that_is_not_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.run import configure_environment
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    with pytest.raises(SystemExit, match="measures PostgreSQL"):
+        configure_environment()
