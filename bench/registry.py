@@ -328,9 +328,27 @@ def targets_recompute(ctx: BenchContext) -> Timed | Skipped:
                  "no designations are generated yet, so every region counts 0 of its total")
 
 
-# Next session: "target recomputation, per-region ORM loop" beside the one above;
-# "import 100,000 veterans from Excel"; case statistics beside one raw SQL aggregation
-# once cases are generated.
+@timing("target figures, per-region ORM loop (two counts per model region)")
+def targets_per_region_loop(ctx: BenchContext) -> Timed | Skipped:
+    """The naive way, for comparison with the grouped computation above."""
+    from centres.models import within_q
+    from demonstration.targets import eligible_centres, in_force_exists, model_regions
+
+    year = datetime.date.today().year
+
+    def run() -> int:
+        regions = list(model_regions(year))
+        for region in regions:
+            centres = eligible_centres().filter(within_q(region.code, "region"))
+            centres.count()
+            centres.filter(in_force_exists(year)).count()
+        return len(regions)
+
+    return Timed(run, repeat=3, note="what the grouped computation replaces")
+
+
+# Next session: "import 100,000 veterans from Excel"; case statistics beside one raw
+# SQL aggregation once cases are generated.
 
 
 # --- The goals at scale 1.0 (issue 7), checked against what a run measured -------------
