@@ -37,6 +37,8 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "0",
     "CONN_MAX_AGE": "600",
     "LOG_LEVEL": "WARNING",
+    # Production shape: Celery beat keeps the rollups fresh; reads only read them.
+    "ROLLUPS_REFRESH_ON_READ": "0",
 }
 
 

@@ -27,7 +27,7 @@ from django.db import connection, models, transaction
 from centres.generation import RegionTree, centres_generate, regions_generate
 from centres.models import Centre, Region, User
 from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
-from dashboards.models import DailyStat
+from dashboards.models import DailyStat, RollupState
 from dashboards.rollups import rollups_rebuild
 from veterans.generation import (
     veterans_count,
@@ -149,6 +149,9 @@ def generated_data_delete() -> None:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(f"UPDATE {regions} SET parent_id = NULL")  # noqa: S608
         cursor.execute(f"DELETE FROM {regions}")  # noqa: S608
+    # The rollups were computed from the rows just deleted.
+    DailyStat.objects.all().delete()
+    RollupState.objects.all().delete()
 
 
 def generator_user() -> User:

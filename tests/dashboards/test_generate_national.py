@@ -170,6 +170,8 @@ def test_the_rollups_built_after_loading_equal_a_recomputation_from_the_raw_rows
     visits = sum(DailyStat.objects.filter(region_code="000000000000")
                  .values_list("visits", flat=True))
     assert visits == Visit.objects.count()
+    generate("--seed", "5", "--reset")  # without rollups: the old ones are gone
+    assert not DailyStat.objects.exists()
 
 
 def test_it_refuses_a_database_that_already_has_regions(generated: str) -> None:
