@@ -6,8 +6,8 @@ and this module, in the dashboards room that may read every other room, runs the
 in dependency order. No lower room imports this one, so the rule of DESIGN.md §3
 holds. The bulk-loading machinery they share is `config.bulkload`.
 
-Extension points, to fill when their rooms have models: `cases_generate` and
-`designations_generate` below (search for EXTENSION POINT).
+`cases_generate` and `designations_generate` below hand over to
+`cases.generation` and `demonstration.generation`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,17 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from cases.generation import cases_count
+from cases.generation import cases_generate as cases_load
+from cases.models import Case, CaseCounter, CaseEvent
 from centres.generation import RegionTree, centres_generate, regions_generate
 from centres.models import Centre, Region, User
 from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
 from dashboards.models import DailyStat, RollupState
 from dashboards.rollups import rollups_rebuild
+from demonstration.generation import designations_generate as designations_load
+from demonstration.generation import targets_generate
+from demonstration.models import Designation
 from veterans.generation import (
     veterans_count,
     veterans_generate,
@@ -95,8 +101,10 @@ class GenerationReport:
 
 
 # The tables the generator fills, children first (the order in which to empty them).
-# EXTENSION POINT: put the case and designation models in front when they exist.
-GENERATED_MODELS: list[type[models.Model]] = [Visit, Veteran, Centre, Region]
+GENERATED_MODELS: list[type[models.Model]] = [
+    CaseEvent, Case.veterans.through, Case, CaseCounter, Designation,
+    Visit, Veteran, Centre, Region,
+]
 
 
 def peak_memory_mb() -> float:
@@ -167,22 +175,29 @@ def generator_user() -> User:
 
 
 def cases_generate(ctx: GenerationContext, *, progress: ProgressFactory) -> list[LoadStats]:
-    """EXTENSION POINT (issue 4 / issue 7 next session): 1,000,000 x scale dispute cases
-    over the last two years, with their events; most resolved at village or township
-    level, some escalated, some overdue; one for each visit whose outcome is
-    `case_opened`. Write `cases/generation.py` (rows from `ctx.tree` and `ctx.homes`,
-    loaded with `config.bulkload.load_rows`), call it here, and add the case models
-    to GENERATED_MODELS. Nothing is generated until then."""
-    return []
+    """1,000,000 x scale dispute cases over the last two years, with their events and
+    the number counters (`cases.generation`)."""
+    total = cases_count(scale=ctx.plan.scale, tree=ctx.tree)
+    hook, close = progress("cases", total)
+    events_hook, events_close = progress("case events", None)
+    try:
+        return cases_load(seed=ctx.plan.seed, tree=ctx.tree, total=total, until=ctx.until,
+                          homes=ctx.homes, by_id=ctx.recorded_by_id, progress=hook,
+                          events_progress=events_hook)
+    finally:
+        close()
+        events_close()
 
 
 def designations_generate(ctx: GenerationContext, *, progress: ProgressFactory) -> list[LoadStats]:
-    """EXTENSION POINT (issue 5 / issue 7 next session): designations of demonstration
-    centres (county and township centres; more of them in model regions, whose
-    `model_year` `ctx.tree` does not keep: read them back with one query),
-    assessments, and the target snapshots. Write `demonstration/generation.py`, call
-    it here, and add its models to GENERATED_MODELS. Nothing is generated until then."""
-    return []
+    """Designations of demonstration centres, most of them in model regions
+    (`demonstration.generation`); the target snapshots follow the load (`targets_generate`)."""
+    hook, close = progress("designations", None)
+    try:
+        return [designations_load(seed=ctx.plan.seed, tree=ctx.tree, until=ctx.until,
+                                  by_id=ctx.recorded_by_id, progress=hook)]
+    finally:
+        close()
 
 
 def national_generate(
@@ -225,13 +240,14 @@ def national_generate(
         close()
         log(_line(tables[-1]))
         for step in (cases_generate, designations_generate):
-            produced = step(ctx, progress=progress)
-            if not produced:
-                notes.append(f"{step.__name__}: extension point, nothing generated yet")
-            tables.extend(produced)
+            for produced in step(ctx, progress=progress):
+                tables.append(produced)
+                log(_line(produced))
         log("Building indexes and foreign keys, then ANALYZE ...")
     log(_line(tables[-1]))
     sequences_reset([m for m in GENERATED_MODELS if m is not Region])
+    tables.append(targets_generate(year=ctx.until.year))
+    log(_line(tables[-1]))
     loaded_seconds = time.perf_counter() - started
     rollups = None
     if plan.rollups:
