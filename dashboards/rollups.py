@@ -302,8 +302,11 @@ def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
     DailyStat.objects.all().delete()
     span = raw_span()
     if span and connection.vendor == "postgresql":
-        # The database aggregates the whole span in one pass per level and source.
+        # The database aggregates the whole span in one pass per level and source,
+        # then the planner learns the new table's size (before autovacuum gets to it).
         _window_store(*span)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DailyStat._meta.db_table}")
     else:
         for first, last in windows(*span) if span else ():
             _window_store(first, last)

@@ -141,8 +141,10 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["region", "visited_at"], name="visit_region_time"),
             models.Index(fields=["centre", "visited_at"], name="visit_centre_time"),
-            # The dashboards' rollups recompute whole days of visits.
+            # The dashboards' rollups recompute whole days of visits, and their
+            # refresh finds the visits logged since its watermark.
             models.Index(fields=["visited_at"], name="visit_time"),
+            models.Index(fields=["created_at"], name="visit_logged_time"),
         ]
         constraints = [
             # A retried request with the same key never makes a second visit.
