@@ -12,10 +12,10 @@ Each function receives the `BenchContext` and returns its measurement, or
 `Skipped(reason)` when what it measures does not exist yet (a route not built):
 the reason is written into the results.
 
-Next session (issue 7): the case-statistics API for a province and the nation
-next to one raw SQL aggregation (`@probe` + `@timing`), the national, provincial
-and county dashboards (`@probe`), and the target recomputation next to a
-per-region ORM loop (`@timing`), the 100,000-veteran Excel import (`@timing`).
+The case-statistics API for a province and the nation is measured next to the
+same figures computed by one raw SQL aggregation over the case table
+(`cases.selectors.case_stats_aggregate`, what the rollups replace) in the same
+run; the 100,000-veteran Excel import has its own script (bench/import_veterans.py).
 """
 
 from __future__ import annotations
@@ -225,6 +225,21 @@ def case_stats_province_uncached(ctx: BenchContext) -> Probe | Skipped:
     return _stats(f"/api/v1/stats/cases/?region={ctx.province}", uncached=True)
 
 
+@probe("GET /api/v1/stats/cases/?region=000000000000 (the nation)")
+def case_stats_nation(ctx: BenchContext) -> Probe | Skipped:
+    return _stats("/api/v1/stats/cases/?region=000000000000")
+
+
+@probe("GET /api/v1/stats/cases/?region=000000000000&since=<varied> (the nation, uncached)")
+def case_stats_nation_uncached(ctx: BenchContext) -> Probe | Skipped:
+    return _stats("/api/v1/stats/cases/?region=000000000000", uncached=True)
+
+
+@probe("GET /api/v1/stats/cases/?region=<province>&format=csv")
+def case_stats_province_csv(ctx: BenchContext) -> Probe | Skipped:
+    return _stats(f"/api/v1/stats/cases/?region={ctx.province}&format=csv")
+
+
 @probe("GET /api/v1/stats/visits/?region=<province>")
 def visit_stats_province(ctx: BenchContext) -> Probe | Skipped:
     return _stats(f"/api/v1/stats/visits/?region={ctx.province}")
@@ -317,6 +332,27 @@ def visits_by_province(ctx: BenchContext) -> Timed | Skipped:
     return Timed(run, repeat=10, note="the kind of figure dashboards will read from rollups")
 
 
+def _case_aggregation(code: str | None) -> Timed:
+    from cases.selectors import case_stats_aggregate
+
+    def run() -> int:
+        return int(case_stats_aggregate(code=code)["total"])
+
+    return Timed(run, repeat=10, note="cases.selectors.case_stats_aggregate: the figures of "
+                 "/api/v1/stats/cases/ by one aggregation over cases_case (what the rollups "
+                 "replace)")
+
+
+@timing("raw SQL: case statistics of <province> (one aggregation over the case table)")
+def case_aggregation_province(ctx: BenchContext) -> Timed | Skipped:
+    return _case_aggregation(ctx.province)
+
+
+@timing("raw SQL: case statistics of the nation (one aggregation over the case table)")
+def case_aggregation_nation(ctx: BenchContext) -> Timed | Skipped:
+    return _case_aggregation(None)
+
+
 @timing("target snapshots recomputed for every model region (one service call)")
 def targets_recompute(ctx: BenchContext) -> Timed | Skipped:
     from demonstration.services import target_snapshots_recompute
@@ -324,8 +360,7 @@ def targets_recompute(ctx: BenchContext) -> Timed | Skipped:
     def run() -> int:
         return len(target_snapshots_recompute())
 
-    return Timed(run, repeat=3, note="demonstration.services.target_snapshots_recompute; "
-                 "no designations are generated yet, so every region counts 0 of its total")
+    return Timed(run, repeat=3, note="demonstration.services.target_snapshots_recompute")
 
 
 @timing("target figures, per-region ORM loop (two counts per model region)")
@@ -347,8 +382,39 @@ def targets_per_region_loop(ctx: BenchContext) -> Timed | Skipped:
     return Timed(run, repeat=3, note="what the grouped computation replaces")
 
 
-# Next session: "import 100,000 veterans from Excel"; case statistics beside one raw
-# SQL aggregation once cases are generated.
+# --- Side by side: the statistics API and the raw aggregation it replaces ------------
+
+# (area, API probes, raw timing), all measured in the same run.
+REPLACED = (
+    ("<province>", ("GET /api/v1/stats/cases/?region=<province>",
+                    "GET /api/v1/stats/cases/?region=<province>&since=<varied> (uncached)"),
+     "raw SQL: case statistics of <province> (one aggregation over the case table)"),
+    ("the nation", ("GET /api/v1/stats/cases/?region=000000000000 (the nation)",
+                    "GET /api/v1/stats/cases/?region=000000000000&since=<varied> "
+                    "(the nation, uncached)"),
+     "raw SQL: case statistics of the nation (one aggregation over the case table)"),
+)
+
+
+def side_by_side(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each API call next to the raw aggregation of the same figures (same run)."""
+    latency = {r["name"]: r for r in results.get("latency", {}).get("rows", [])}
+    timings = {r["name"]: r for r in results.get("timings", [])}
+    rows = []
+    for area, probes, raw_name in REPLACED:
+        raw = timings.get(raw_name)
+        for name in probes:
+            api = latency.get(name)
+            if api is None or raw is None:
+                continue
+            raw_p95, api_p95 = raw["p95_ms"], api["p95_ms"]
+            rows.append({
+                "area": area, "api": name, "api_p95_ms": api_p95,
+                "api_p95_vs_static": api["p95_vs_static"], "raw": raw_name,
+                "raw_p95_ms": raw_p95,
+                "raw_vs_api": round(raw_p95 / api_p95, 1) if api_p95 and raw_p95 else None,
+            })
+    return rows
 
 
 # --- The goals at scale 1.0 (issue 7), checked against what a run measured -------------

@@ -94,6 +94,24 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {r['name']} | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} "
                          f"| {r['note']} |")
         lines.append("")
+    if results.get("side_by_side"):
+        lines += [
+            "## The statistics API next to the raw aggregation it replaces",
+            "",
+            "The API over HTTP (gunicorn, JSON) against the same figures computed in the "
+            "bench process by one aggregation over the case table, in the same run.",
+            "",
+            "| area | API call | API p95 ms | vs static | raw aggregation p95 ms | "
+            "raw ÷ API |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for r in results["side_by_side"]:
+            lines.append(
+                f"| {r['area']} | {r['api']} | {_ms(r['api_p95_ms'])} | "
+                f"{_ratio(r['api_p95_vs_static'])} | {_ms(r['raw_p95_ms'])} | "
+                f"{_ratio(r['raw_vs_api'])} |"
+            )
+        lines.append("")
     if results.get("goals"):
         lines += [
             "## Goals of issue 7",

@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench.registry import BenchContext, goals
+    from bench.registry import BenchContext, goals, side_by_side
     from bench.report import write_results
 
     started = time.monotonic()
@@ -350,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "notes": notes,
         "seconds": round(time.monotonic() - started, 1),
     }
+    results["side_by_side"] = side_by_side(results)
     results["goals"] = goals(results)
     paths = write_results(results, args.out)
     print("\n".join(f"wrote {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}"

@@ -8,6 +8,8 @@ module is pure: no database, so every room and every query can use it.
 from django.utils.translation import gettext as _
 
 CODE_LENGTH = 12
+# The nation's code: the rollups and the statistics API name the whole country by it.
+NATION = "0" * CODE_LENGTH
 
 # Significant prefix length of each level, from the top down.
 PREFIX_LENGTHS: dict[str, int] = {

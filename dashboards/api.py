@@ -20,15 +20,21 @@ from rest_framework.views import APIView
 
 from centres import codes
 from centres.filters import REGION_CODE_SCHEMA
+from dashboards.models import NATION
 from dashboards.selectors import Period, area_get_for_user, case_stats, visit_stats
 
 
 class StatsQuery(serializers.Serializer):
-    region = serializers.CharField(help_text="region code, 6, 9 or 12 digits (its whole subtree)")
+    region = serializers.CharField(
+        help_text="region code, 6, 9 or 12 digits (its whole subtree); "
+        "000000000000 is the nation (nationwide users only)"
+    )
     since = serializers.DateField(required=False, help_text="first day, inclusive")
     until = serializers.DateField(required=False, help_text="last day, inclusive")
 
     def validate_region(self, value: str) -> str:
+        if value.strip() in (NATION, NATION[:6]):
+            return NATION
         try:
             return codes.normalize_code(value)
         except codes.InvalidCode as exc:
@@ -113,10 +119,17 @@ class StatsView(APIView):
         )
 
 
+# A region code, or the nation's (zeros).
+STATS_REGION_SCHEMA = {
+    **REGION_CODE_SCHEMA,
+    "pattern": "^(?:000000(?:000000)?|" + str(REGION_CODE_SCHEMA["pattern"])[1:-1] + ")$",
+}
+
 PARAMETERS = [
     OpenApiParameter(
-        "region", REGION_CODE_SCHEMA, required=True,
-        description="region code (6, 9 or 12 digits): its whole subtree",
+        "region", STATS_REGION_SCHEMA, required=True,
+        description="region code (6, 9 or 12 digits): its whole subtree; "
+        "000000000000 is the nation (nationwide users only)",
     ),
     OpenApiParameter("since", OpenApiTypes.DATE, description="first day received/visited"),
     OpenApiParameter("until", OpenApiTypes.DATE, description="last day received/visited"),

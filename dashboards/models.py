@@ -20,7 +20,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-NATION = "000000000000"
+from centres import codes
+
+NATION = codes.NATION
 
 VISIT_CHANNELS = ("in_person", "phone", "online", "home_visit")
 VISIT_PURPOSES = (
@@ -87,6 +89,34 @@ class DailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day}"
+
+
+class DueStat(models.Model):
+    """Open cases of one region's subtree, by the day received and the day their deadline falls.
+
+    "Overdue" (open and past the deadline) moves with the clock, not with a
+    commit: a case becomes overdue at its deadline without any write. Counting
+    open cases by the day their deadline falls lets a reader count every
+    deadline before today from the rollups; only the deadlines falling today
+    (before now) are read from the raw cases, through a partial index.
+    """
+
+    region_code = models.CharField(_("region code"), max_length=12)
+    day = models.DateField(_("day received"))
+    due_day = models.DateField(_("deadline day"))
+    cases_open = counter()
+
+    class Meta:
+        verbose_name = _("open cases by deadline day")
+        verbose_name_plural = _("open cases by deadline day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "day", "due_day"], name="due_stat_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.day} → {self.due_day}"
 
 
 class RollupState(models.Model):

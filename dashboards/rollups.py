@@ -7,6 +7,9 @@ for townships, 12 for villages) and by day; a prefix padded with zeros is the
 region's code. A prefix whose padded code belongs to another level (the 6-digit
 prefix 441900 of a township under 东莞 pads to the city 东莞 itself) is left to
 that level's pass, so nothing is counted twice.
+
+Two tables are kept this way: `DailyStat` (per region and day) and `DueStat`
+(open cases per region, day received and deadline day, for "overdue").
 """
 
 from __future__ import annotations
@@ -21,16 +24,17 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Status
 from centres import codes
-from dashboards.models import COUNTERS, LEVELS, NATION, DailyStat, RollupState
+from dashboards.models import COUNTERS, LEVELS, NATION, DailyStat, DueStat, RollupState
 from veterans.models import Visit
 
-Key = tuple[str, datetime.date]
+# (region code, day[, deadline day]): the unique key of a rollup row.
+Key = tuple[Any, ...]
 Counts = dict[str, int]
 
 # (prefix length, level) of each pass; None is the nation.
@@ -93,13 +97,40 @@ def follow_up_counters() -> dict[str, Count]:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A rollup table: its key columns after `region_code`, and its counter columns."""
+
+    model: type[Model]
+    keys: tuple[str, ...]
+    counters: tuple[str, ...]
+
+    @property
+    def db_table(self) -> str:
+        return self.model._meta.db_table
+
+    def key_of(self, row: Any) -> Key:
+        return (row.region_code, *(getattr(row, name) for name in self.keys))
+
+    def counts_of(self, row: Any) -> Counts:
+        return {name: getattr(row, name) for name in self.counters}
+
+
+DAILY = Table(DailyStat, ("day",), COUNTERS)
+DUE = Table(DueStat, ("day", "due_day"), ("cases_open",))
+TABLES = (DAILY, DUE)
+
+
+@dataclass(frozen=True)
 class Source:
-    """A raw table, the region column it is keyed by, and the time column for its day."""
+    """A raw table, the region column it is keyed by, the time column for its day, and
+    the rollup table its counters go to (with any further key, e.g. the deadline day)."""
 
     queryset: QuerySet[Any]
     region_field: str
     time_field: str
     counters: dict[str, Count]
+    table: Table = DAILY
+    extra_keys: tuple[str, ...] = ()  # time fields grouped by their local day
 
 
 def sources() -> list[Source]:
@@ -111,6 +142,14 @@ def sources() -> list[Source]:
             "case__received_region_id",
             "at",
             follow_up_counters(),
+        ),
+        Source(
+            Case.objects.filter(status=Status.OPEN),
+            "received_region_id",
+            "received_at",
+            {"cases_open": Count("id")},
+            table=DUE,
+            extra_keys=("deadline",),
         ),
     ]
 
@@ -150,31 +189,50 @@ def _rows_in(source: Source, first: datetime.date, last: datetime.date) -> Query
             f"{source.time_field}__lt": day_start(last + datetime.timedelta(days=1)),
         }
     )
-    return rows.annotate(day=TruncDate(source.time_field, tzinfo=tz()))
+    days = {"day": TruncDate(source.time_field, tzinfo=tz())}
+    days |= {f"{field}_day": TruncDate(field, tzinfo=tz()) for field in source.extra_keys}
+    return rows.annotate(**days)
 
 
-def compute(*, first: datetime.date, last: datetime.date) -> dict[Key, Counts]:
-    """The counters of every region (at every level) and day in [first, last], from raw rows."""
-    result: dict[Key, Counts] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+def _group_keys(source: Source) -> list[str]:
+    """The grouped columns after the region: the day and any further day."""
+    return ["day", *(f"{field}_day" for field in source.extra_keys)]
+
+
+def compute(
+    *, first: datetime.date, last: datetime.date, table: Table = DAILY
+) -> dict[Key, Counts]:
+    """A table's counters for every region (at every level) and day in [first, last],
+    from the raw rows."""
+    result: dict[Key, Counts] = defaultdict(lambda: dict.fromkeys(table.counters, 0))
     for source in sources():
+        if source.table is not table:
+            continue
         rows = _rows_in(source, first, last)
         for length, level in PASSES:
             for row in _grouped(rows, source, length):
                 code = NATION if length is None else row["key"].ljust(codes.CODE_LENGTH, "0")
                 if level is not None and codes.level_of(code) != level:
                     continue
-                counts = result[(code, row["day"])]
+                counts = result[(code, *(row[k] for k in _group_keys(source)))]
                 for name in source.counters:
                     counts[name] += row[name]
     return dict(result)
 
 
-def _grouped(rows: QuerySet[Any], source: Source, length: int | None) -> Iterator[dict[str, Any]]:
+def _grouped_query(rows: QuerySet[Any], source: Source, length: int | None) -> QuerySet[Any]:
+    """The rows counted per region prefix of `length` (None: the nation) and day(s)."""
     if length is None:
-        grouped = rows.values("day")
+        grouped = rows.values(*_group_keys(source))
     else:
-        grouped = rows.annotate(key=Substr(source.region_field, 1, length)).values("key", "day")
-    yield from grouped.annotate(**source.counters).order_by()
+        grouped = rows.annotate(key=Substr(source.region_field, 1, length)).values(
+            "key", *_group_keys(source)
+        )
+    return grouped.annotate(**source.counters).order_by()
+
+
+def _grouped(rows: QuerySet[Any], source: Source, length: int | None) -> Iterator[dict[str, Any]]:
+    yield from _grouped_query(rows, source, length)
 
 
 # Where a region's own level starts in its code: a prefix of a pass's length pads
@@ -191,10 +249,16 @@ def _insert_select(source: Source, first: datetime.date, last: datetime.date) ->
     cannot drift apart (and `rollups_differences` compares them in the tests).
     """
     rows = _rows_in(source, first, last)
-    columns = ", ".join(COUNTERS)
-    adds = ", ".join(f"{name} = {DailyStat._meta.db_table}.{name} + EXCLUDED.{name}"
+    table = source.table
+    group_keys = _group_keys(source)
+    columns = ", ".join([*table.keys, *table.counters])
+    conflict = ", ".join(["region_code", *table.keys])
+    adds = ", ".join(f"{name} = {table.db_table}.{name} + EXCLUDED.{name}"
                      for name in source.counters)
-    picked = ", ".join(f"g.{name}" if name in source.counters else "0" for name in COUNTERS)
+    picked = ", ".join([
+        *(f"g.{key}" for key in group_keys),
+        *(f"g.{name}" if name in source.counters else "0" for name in table.counters),
+    ])
     for length, level in PASSES:
         level_rows = rows
         if level in LEVEL_PART:
@@ -202,23 +266,14 @@ def _insert_select(source: Source, first: datetime.date, last: datetime.date) ->
             level_rows = rows.annotate(
                 level_part=Substr(source.region_field, start, size)
             ).exclude(level_part="0" * size)
-        if length is None:
-            query = level_rows.values("day").annotate(**source.counters).order_by()
-            key = f"'{NATION}'"
-        else:
-            query = (
-                level_rows.annotate(key=Substr(source.region_field, 1, length))
-                .values("key", "day")
-                .annotate(**source.counters)
-                .order_by()
-            )
-            key = f"rpad(g.key, {codes.CODE_LENGTH}, '0')"
+        query = _grouped_query(level_rows, source, length)
+        key = f"'{NATION}'" if length is None else f"rpad(g.key, {codes.CODE_LENGTH}, '0')"
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {DailyStat._meta.db_table} (region_code, day, {columns}) "  # noqa: S608
-                f"SELECT {key}, g.day, {picked} FROM ({sql}) AS g "
-                f"ON CONFLICT (region_code, day) DO UPDATE SET {adds}",
+                f"INSERT INTO {table.db_table} (region_code, {columns}) "  # noqa: S608
+                f"SELECT {key}, {picked} FROM ({sql}) AS g "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {adds}",
                 params,
             )
 
@@ -229,15 +284,19 @@ def _window_store(first: datetime.date, last: datetime.date) -> None:
         for source in sources():
             _insert_select(source, first, last)
     else:
-        _store(compute(first=first, last=last))
+        for table in TABLES:
+            _store(compute(first=first, last=last, table=table), table)
 
 
 @transaction.atomic
 def days_recompute(*, days: Iterable[datetime.date]) -> int:
-    """Replace the rollup rows of these days with a fresh computation. Idempotent."""
+    """Replace the rollup rows of these days with a fresh computation. Idempotent.
+
+    Returns the number of daily rows the days now have."""
     runs = day_runs(days)
     for first, last in runs:
-        DailyStat.objects.filter(day__gte=first, day__lte=last).delete()
+        for table in TABLES:
+            table.model._default_manager.filter(day__gte=first, day__lte=last).delete()
         _window_store(first, last)
     return sum(
         DailyStat.objects.filter(day__gte=first, day__lte=last).count() for first, last in runs
@@ -299,14 +358,16 @@ def rollups_rebuild() -> int:
 
 
 def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
-    DailyStat.objects.all().delete()
+    for table in TABLES:
+        table.model._default_manager.all().delete()
     span = raw_span()
     if span and connection.vendor == "postgresql":
         # The database aggregates the whole span in one pass per level and source,
-        # then the planner learns the new table's size (before autovacuum gets to it).
+        # then the planner learns the new tables' sizes (before autovacuum gets to them).
         _window_store(*span)
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {DailyStat._meta.db_table}")
+            for table in TABLES:
+                cursor.execute(f"ANALYZE {table.db_table}")
     else:
         for first, last in windows(*span) if span else ():
             _window_store(first, last)
@@ -314,13 +375,13 @@ def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
     return DailyStat.objects.count()
 
 
-def _store(computed: dict[Key, Counts]) -> int:
+def _store(computed: dict[Key, Counts], table: Table) -> int:
     rows = [
-        DailyStat(region_code=code, day=day, **counts)
-        for (code, day), counts in computed.items()
+        table.model(region_code=key[0], **dict(zip(table.keys, key[1:], strict=True)), **counts)
+        for key, counts in computed.items()
         if any(counts.values())
     ]
-    DailyStat.objects.bulk_create(rows, batch_size=2000)
+    table.model._default_manager.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 
@@ -350,29 +411,29 @@ def rollup_version() -> int:
 
 def rollups_differences() -> list[tuple[Key, str, int, int]]:
     """(key, counter, stored, recomputed) for every counter that differs. Empty is good."""
-    zero = dict.fromkeys(COUNTERS, 0)
     differences = []
-    stray = DailyStat.objects.all()
     span = raw_span()
-    for first, last in windows(*span) if span else ():
-        stray = stray.exclude(day__gte=first, day__lte=last)
-        stored = {
-            (row.region_code, row.day): counters_of(row)
-            for row in DailyStat.objects.filter(day__gte=first, day__lte=last)
-        }
-        fresh = compute(first=first, last=last)
-        for key in sorted(set(stored) | set(fresh)):
-            old, new = stored.get(key, zero), fresh.get(key, zero)
-            differences += [
-                (key, name, old[name], new[name]) for name in COUNTERS if old[name] != new[name]
-            ]
-    # Rows outside the span of the raw data should not exist at all.
-    for row in stray:
-        counts = counters_of(row)
-        differences += [((row.region_code, row.day), name, counts[name], 0)
-                        for name in COUNTERS if counts[name]]
+    for table in TABLES:
+        zero = dict.fromkeys(table.counters, 0)
+        manager = table.model._default_manager
+        stray = manager.all()
+        for first, last in windows(*span) if span else ():
+            stray = stray.exclude(day__gte=first, day__lte=last)
+            stored = {
+                table.key_of(row): table.counts_of(row)
+                for row in manager.filter(day__gte=first, day__lte=last)
+            }
+            fresh = compute(first=first, last=last, table=table)
+            for key in sorted(set(stored) | set(fresh)):
+                old, new = stored.get(key, zero), fresh.get(key, zero)
+                differences += [
+                    (key, name, old[name], new[name])
+                    for name in table.counters
+                    if old[name] != new[name]
+                ]
+        # Rows outside the span of the raw data should not exist at all.
+        for row in stray:
+            counts = table.counts_of(row)
+            differences += [(table.key_of(row), name, counts[name], 0)
+                            for name in table.counters if counts[name]]
     return differences
-
-
-def counters_of(row: DailyStat) -> Counts:
-    return {name: getattr(row, name) for name in COUNTERS}

@@ -1,22 +1,23 @@
 """Dashboard figures and statistics, read from the rollups (never raw visits or cases).
 
 Callers resolve the region through `area_get_for_user` first, so everything
-here lies inside the user's jurisdiction. The one raw read is the count of
-open cases past their deadline: "overdue" changes with the clock, not with a
-commit, so it cannot be rolled up; it reads open cases only, through a partial
-index on (received_region, deadline) where status is open.
+here lies inside the user's jurisdiction. "Overdue" changes with the clock, not
+with a commit: open cases whose deadline fell before today are counted from the
+`DueStat` rollup; the one raw read is the open cases whose deadline falls today,
+before now (a short range of the partial index on the deadline of open cases).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, Status
@@ -36,12 +37,14 @@ from dashboards.models import (
     VISIT_CHANNELS,
     VISIT_PURPOSES,
     DailyStat,
+    DueStat,
     RollupState,
 )
 from dashboards.rollups import STATE, day_start, rollup_version, rollups_refresh
 from demonstration.selectors import target_rows
 
 CACHE_SECONDS = 10 * 60
+RollupRow = TypeVar("RollupRow", DailyStat, DueStat)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Period:
     since: datetime.date | None = None
     until: datetime.date | None = None
 
-    def days(self, rows: QuerySet[DailyStat]) -> QuerySet[DailyStat]:
+    def days(self, rows: QuerySet[RollupRow]) -> QuerySet[RollupRow]:
         if self.since is not None:
             rows = rows.filter(day__gte=self.since)
         if self.until is not None:
@@ -69,9 +72,14 @@ class Period:
 
 
 def area_get_for_user(*, user: Any, code: str | None) -> Region | None:
-    """The region a dashboard shows: the given code (404 outside), else the user's own area."""
-    if code:
+    """The region a dashboard shows: the given code (404 outside), else the user's own area.
+
+    The nation's code (zeros) names the whole country, for nationwide users only.
+    """
+    if code and code.strip("0"):
         return region_get_for_user(user=user, code=code)
+    if code and user.region_id is not None:
+        raise Http404
     return user_root_region(user)
 
 
@@ -88,15 +96,26 @@ def _sums(rows: QuerySet[DailyStat]) -> dict[str, int]:
     return {name: figures[name] or 0 for name in COUNTERS}
 
 
-def _open_past_deadline(now: datetime.datetime, period: Period) -> QuerySet[Case]:
-    return period.received(Case.objects.filter(status=Status.OPEN, deadline__lt=now))
+def _due_rows(codes: list[str], period: Period, now: datetime.datetime) -> QuerySet[DueStat]:
+    """Rolled-up open cases of these regions whose deadline fell before today."""
+    rows = DueStat.objects.filter(region_code__in=codes, due_day__lt=timezone.localdate(now))
+    return period.days(rows)
+
+
+def _due_today(region: Region | None, period: Period, now: datetime.datetime) -> QuerySet[Case]:
+    """Open cases whose deadline fell today before now: the part no rollup can hold."""
+    cases = Case.objects.filter(
+        status=Status.OPEN, deadline__gte=day_start(timezone.localdate(now)), deadline__lt=now
+    )
+    if region is not None:
+        cases = cases.filter(within_q(region.code, "received_region"))
+    return period.received(cases)
 
 
 def overdue_count(region: Region | None, period: Period, now: datetime.datetime) -> int:
-    cases = _open_past_deadline(now, period)
-    if region is not None:
-        cases = cases.filter(within_q(region.code, "received_region"))
-    return cases.count()
+    """Open cases past their deadline, received in the period: two indexed reads."""
+    before_today = _due_rows([area_code(region)], period, now).aggregate(n=Sum("cases_open"))
+    return (before_today["n"] or 0) + _due_today(region, period, now).count()
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -138,7 +157,7 @@ def rollups_fresh_enough() -> None:
 def case_stats(
     *, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> dict[str, Any]:
-    """Case statistics of a region's subtree (None: the nation): two queries."""
+    """Case statistics of a region's subtree (None: the nation): three queries."""
     rollups_fresh_enough()
     return case_figures(
         _sums(_rows(region, period)),
@@ -304,7 +323,7 @@ def _month_start(value: datetime.date | datetime.datetime) -> datetime.date:
 
 
 def _children(region: Region | None, period: Period, now: datetime.datetime) -> list[AreaFigures]:
-    """Each child region with its figures: four queries whatever the number of children."""
+    """Each child region with its figures: five queries whatever the number of children."""
     centres = region_children_with_counts(region=region)  # the children and their centres
     if not centres:
         return []
@@ -318,13 +337,17 @@ def _children(region: Region | None, period: Period, now: datetime.datetime) -> 
         .annotate(**{name: Sum(name) for name in COUNTERS})
         .order_by()
     }
+    overdue: dict[str, int] = {
+        row["region_code"]: row["n"]
+        for row in _due_rows([c.code for c in children], period, now)
+        .values("region_code")
+        .annotate(n=Sum("cases_open"))
+        .order_by()
+    }
     keys = ChildKeys(children)
-    overdue: dict[str, int] = {}
-    open_late = _open_past_deadline(now, period)
-    if region is not None:
-        open_late = open_late.filter(within_q(region.code, "received_region"))
     for row in (
-        open_late.annotate(key=Substr("received_region_id", 1, keys.width))
+        _due_today(region, period, now)
+        .annotate(key=Substr("received_region_id", 1, keys.width))
         .values("key")
         .annotate(n=Count("id"))
         .order_by()

@@ -135,6 +135,22 @@ def test_the_visit_load_posts_the_fixed_body_with_a_fresh_idempotency_key(
     assert headers["Idempotency-Key"] != second[3]["Idempotency-Key"]
 
 
+def test_the_case_statistics_api_is_reported_next_to_the_raw_aggregation() -> None:
+    from bench.registry import REPLACED, side_by_side
+
+    area, (cached, uncached), raw = REPLACED[1]
+    results = {
+        "latency": {"rows": [{"name": cached, "p95_ms": 10.0, "p95_vs_static": 4.0},
+                             {"name": uncached, "p95_ms": 20.0, "p95_vs_static": 8.0}]},
+        "timings": [{"name": raw, "p95_ms": 600.0}],
+    }
+    rows = side_by_side(results)
+    assert [(r["area"], r["raw_vs_api"]) for r in rows] == [(area, 60.0), (area, 30.0)]
+    for _, probes, raw_name in REPLACED:  # every name is a registered measurement
+        assert set(probes) <= set(PROBES) and raw_name in TIMINGS
+    assert side_by_side({"latency": {"rows": []}, "timings": []}) == []
+
+
 def test_goals_are_judged_only_where_the_run_measured_something() -> None:
     from bench.registry import VISIT_POST, goals
 

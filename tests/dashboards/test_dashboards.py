@@ -104,6 +104,24 @@ def test_statistics_need_a_region_and_refuse_one_outside(charlie: User) -> None:
     assert client.get("/api/v1/stats/cases/", {"region": "4301"}).status_code == 400
 
 
+def test_the_nation_statistics_are_for_nationwide_users_only(
+    ministry: User, city_official: User
+) -> None:
+    from cases.models import Case
+
+    scenario = Scenario(13)
+    scenario.cases(6)
+    rollups.rollups_refresh()
+    for code in ("000000000000", "000000"):
+        body = api_as(ministry).get("/api/v1/stats/cases/", {"region": code}).json()
+        assert body["region"] == "000000000000"
+        assert body["total"] == Case.objects.count() == 6
+        assert api_as(city_official).get(
+            "/api/v1/stats/cases/", {"region": code}
+        ).status_code == 404
+    assert api_as(ministry).get("/api/v1/stats/cases/", {"region": "000001"}).status_code == 400
+
+
 def test_a_county_official_cannot_open_another_countys_dashboard(world: None) -> None:
     from tests.factories.cases import staff_at
 

@@ -146,3 +146,46 @@ def test_two_refreshes_at_once_agree_with_a_recomputation(world: None) -> None:
         thread.join()
     assert errors == []
     assert rollups.rollups_differences() == []
+
+
+def test_overdue_counts_deadlines_before_today_from_rollups_and_today_up_to_now(
+    ministry: User,
+) -> None:
+    """A deadline yesterday and one this morning are overdue at 10:00; one at 11:00, one
+    tomorrow and a resolved case's are not — in the statistics and in the ranking."""
+    from dashboards.rollups import day_start
+    from dashboards.selectors import dashboard_get
+    from tests.factories.cases import case_make, staff_at
+
+    today = timezone.localdate()
+    now = day_start(today) + datetime.timedelta(hours=10)
+    deadlines = {
+        "yesterday": now - datetime.timedelta(hours=11),
+        "this morning": now - datetime.timedelta(hours=1),
+        "later today": now + datetime.timedelta(hours=1),
+        "tomorrow": now + datetime.timedelta(days=1),
+        "resolved": now - datetime.timedelta(days=3),
+    }
+    staff = staff_at("330681107201", "overdue-staff")
+    for name, deadline in deadlines.items():
+        case = case_make(code="330681107201", by=staff,
+                         received_at=now - datetime.timedelta(days=20))
+        Case.objects.filter(pk=case.pk).update(deadline=deadline)
+        if name == "resolved":
+            Case.objects.filter(pk=case.pk).update(status="resolved", resolved_level="village")
+    rollups.rollups_rebuild()
+    assert rollups.rollups_differences() == []
+
+    for code in ("330681107201", "330681", "330000"):
+        region = Region.objects.get(code=code.ljust(12, "0"))
+        stats = case_stats(region=region, period=Period(), now=now)
+        assert stats["overdue"] == 2, code
+        assert stats == raw_case_stats(user=ministry, region=region, now=now)
+    county = Region.objects.get(code="330681000000")
+    board = dashboard_get(user=ministry, region=county, period=Period(), now=now)
+    ranked = {child.region.code: child.overdue for child in board.children}
+    assert ranked["330681107000"] == 2
+    assert sum(ranked.values()) == 2
+    # A day later, the morning's deadlines are in the rollup part, and still counted.
+    later = now + datetime.timedelta(days=1, hours=2)
+    assert case_stats(region=county, period=Period(), now=later)["overdue"] == 4

@@ -15,8 +15,9 @@ class Command(BaseCommand):
         if options["refresh"]:
             rollups_refresh()
         differences = rollups_differences()
-        for (code, day), name, stored, fresh in differences[:200]:
-            self.stdout.write(f"{code} {day} {name}: stored {stored}, recomputed {fresh}")
+        for key, name, stored, fresh in differences[:200]:
+            where = " ".join(str(part) for part in key)
+            self.stdout.write(f"{where} {name}: stored {stored}, recomputed {fresh}")
         if differences:
             raise CommandError(f"{len(differences)} difference(s) between rollups and raw rows.")
         self.stdout.write(self.style.SUCCESS("Rollups equal a recomputation from the raw rows."))
