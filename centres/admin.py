@@ -3,10 +3,27 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Region, User
+from centres.selectors import centre_counts_changed
+
+
+class CentreCountsChange(admin.ModelAdmin):
+    """Regions and centres edited here change the cached centre counts."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        centre_counts_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        centre_counts_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        centre_counts_changed()
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(CentreCountsChange):
     list_display = ["code", "name", "level", "parent", "model_year"]
     list_filter = ["level", "model_year"]
     search_fields = ["code", "name"]
@@ -16,7 +33,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
+class CentreAdmin(CentreCountsChange):
     list_display = ["name", "region", "level", "phone"]
     list_filter = ["level"]
     search_fields = ["name", "region__code", "region__name"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -94,12 +98,48 @@ class ChildKeys:
         return None
 
 
+# Counting the centres of a large subtree reads every centre in it (the nation: all
+# 649,000), while centres change a few times a year: the counts are cached under a
+# version that every change of the centres replaces.
+CENTRE_COUNTS_VERSION = "centres:counts-version"
+CENTRE_COUNTS_SECONDS = 60 * 60  # a safety net: a missed invalidation lasts an hour
+Counted = TypeVar("Counted")
+
+
+def centre_counts_changed() -> None:
+    """Centres were added, removed or moved: the cached counts go once this commits."""
+    transaction.on_commit(lambda: cache.delete(CENTRE_COUNTS_VERSION))
+
+
+def _centre_counts_cached(name: str, region: Region | None,
+                          compute: Callable[[], Counted]) -> Counted:
+    version = cache.get(CENTRE_COUNTS_VERSION)
+    if version is None:
+        cache.add(CENTRE_COUNTS_VERSION, uuid.uuid4().hex, None)
+        version = cache.get(CENTRE_COUNTS_VERSION)
+    if version is None:  # no cache reachable: count every time
+        return compute()
+    key = f"centres:{name}:{version}:{region.code if region else codes.NATION}"
+    counted: Counted | None = cache.get(key)
+    if counted is None:
+        counted = compute()
+        cache.set(key, counted, CENTRE_COUNTS_SECONDS)
+    return counted
+
+
 def region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
     """The children of a region (or the provinces), each with its centres by level.
 
-    Two queries whatever the size of the subtree: the children, and one grouped
-    count of the centres below, keyed by the longest child prefix.
+    Two queries whatever the size of the subtree (the children, and one grouped
+    count of the centres below, keyed by the longest child prefix), cached until
+    the centres change.
     """
+    return _centre_counts_cached(
+        "children", region, lambda: _region_children_with_counts(region=region)
+    )
+
+
+def _region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
     children = region_children(region=region)
     if not children:
         return []
@@ -122,12 +162,18 @@ def region_children_with_counts(*, region: Region | None) -> list[ChildRow]:
 
 def centre_counts_by_level(*, region: Region | None) -> list[tuple[str, int]]:
     """(level label, count) of the centres in the subtree, from the region's level down."""
-    centres = Centre.objects.all() if region is None else Centre.objects.within(region)
-    counts = dict(centres.values_list("level").annotate(n=Count("id")).order_by())
+    counts: dict[str, int] = _centre_counts_cached(
+        "by-level", region, lambda: _centre_counts(region)
+    )
     levels = list(Level)
     if region is not None:
         levels = levels[levels.index(Level(region.level)) :]
     return [(str(level.label), counts.get(level.value, 0)) for level in levels]
+
+
+def _centre_counts(region: Region | None) -> dict[str, int]:
+    centres = Centre.objects.all() if region is None else Centre.objects.within(region)
+    return dict(centres.values_list("level").annotate(n=Count("id")).order_by())
 
 
 def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:

@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from centres import codes
 from centres.csvimport import RowError, row_code
 from centres.models import Centre, Region, User
+from centres.selectors import centre_counts_changed
 
 BULK_BATCH = 2000
 
@@ -83,6 +84,7 @@ def regions_upsert(*, rows: Iterable[RegionRow]) -> int:
             batch_size=BULK_BATCH,
         )
     regions_relink(region_codes={r.code for r in rows})
+    centre_counts_changed()
     return len(rows)
 
 
@@ -139,6 +141,7 @@ def centres_upsert(*, rows: Iterable[CentreRow]) -> int:
         update_fields=["name", "address", "phone"],
         batch_size=BULK_BATCH,
     )
+    centre_counts_changed()
     return len(rows)
 
 
@@ -194,4 +197,5 @@ def centres_ensure(*, region_codes: Iterable[str]) -> int:
         ignore_conflicts=True,
         batch_size=BULK_BATCH,
     )
+    centre_counts_changed()
     return len(created)

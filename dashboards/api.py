@@ -110,6 +110,14 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 class StatsView(APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors answer JSON even when CSV was asked for: a message, not a spreadsheet."""
+        response = super().handle_exception(exc)
+        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def period_and_region(self, request: Request) -> tuple[Any, Period]:
         query = StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -136,10 +144,18 @@ PARAMETERS = [
 ]
 
 
+def responses(serializer: type[serializers.Serializer]) -> dict[Any, Any]:
+    """JSON, or with `format=csv` one header row and one row of figures."""
+    return {
+        (200, "application/json"): serializer,
+        (200, "text/csv"): OpenApiTypes.STR,
+    }
+
+
 class CaseStatsView(StatsView):
     """Case statistics of a region's subtree, counted by the region where cases were received."""
 
-    @extend_schema(parameters=PARAMETERS, responses=CaseStats)
+    @extend_schema(parameters=PARAMETERS, responses=responses(CaseStats))
     def get(self, request: Request) -> Response:
         region, period = self.period_and_region(request)
         return Response(case_stats(region=region, period=period))
@@ -148,7 +164,7 @@ class CaseStatsView(StatsView):
 class VisitStatsView(StatsView):
     """Visits in a region's subtree, by channel and purpose."""
 
-    @extend_schema(parameters=PARAMETERS, responses=VisitStats)
+    @extend_schema(parameters=PARAMETERS, responses=responses(VisitStats))
     def get(self, request: Request) -> Response:
         region, period = self.period_and_region(request)
         return Response(visit_stats(region=region, period=period))

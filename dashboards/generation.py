@@ -29,8 +29,9 @@ from cases.generation import cases_generate as cases_load
 from cases.models import Case, CaseCounter, CaseEvent
 from centres.generation import RegionTree, centres_generate, regions_generate
 from centres.models import Centre, Region, User
+from centres.selectors import centre_counts_changed
 from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
-from dashboards.models import DailyStat, RollupState
+from dashboards.models import DailyStat, DueStat, RollupState
 from dashboards.rollups import rollups_rebuild
 from demonstration.generation import designations_generate as designations_load
 from demonstration.generation import targets_generate
@@ -157,9 +158,11 @@ def generated_data_delete() -> None:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(f"UPDATE {regions} SET parent_id = NULL")  # noqa: S608
         cursor.execute(f"DELETE FROM {regions}")  # noqa: S608
-    # The rollups were computed from the rows just deleted.
+    # The rollups and the cached centre counts were computed from the rows just deleted.
     DailyStat.objects.all().delete()
+    DueStat.objects.all().delete()
     RollupState.objects.all().delete()
+    centre_counts_changed()
 
 
 def generator_user() -> User:
@@ -246,6 +249,7 @@ def national_generate(
         log("Building indexes and foreign keys, then ANALYZE ...")
     log(_line(tables[-1]))
     sequences_reset([m for m in GENERATED_MODELS if m is not Region])
+    centre_counts_changed()
     tables.append(targets_generate(year=ctx.until.year))
     log(_line(tables[-1]))
     loaded_seconds = time.perf_counter() - started

@@ -6,16 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from centres.filters import RegionCodeField, SubtreeFilter
+from centres.filters import REGION_CODE_SCHEMA, RegionCodeField, SubtreeFilter
 from centres.selectors import region_get_for_user
 from demonstration.models import Assessment, Designation
 from demonstration.selectors import target_rows
@@ -42,6 +43,21 @@ class TargetSerializer(serializers.Serializer):
     shortfall = serializers.IntegerField()
 
 
+YEAR_SCHEMA = {"type": "integer", "minimum": 2000, "maximum": 2100}
+
+
+@extend_schema_field(YEAR_SCHEMA)
+class YearFilter(django_filters.Filter):
+    """A year from 2000 to 2100, validated and documented as the integer it is."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", YEAR_SCHEMA["minimum"])
+        kwargs.setdefault("max_value", YEAR_SCHEMA["maximum"])
+        super().__init__(*args, **kwargs)
+
+
 class TargetQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     region = serializers.CharField(required=False, allow_blank=True)
@@ -59,8 +75,9 @@ class TargetStatsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("year", int, description="default: this year"),
-            OpenApiParameter("region", str, description="a region code: its subtree only"),
+            OpenApiParameter("year", YEAR_SCHEMA, description="default: this year"),
+            OpenApiParameter("region", REGION_CODE_SCHEMA,
+                             description="a region code: its subtree only"),
         ],
         responses=TargetSerializer(many=True),
     )
@@ -89,14 +106,14 @@ class DesignationSerializer(serializers.ModelSerializer):
 
 class DesignationFilter(django_filters.FilterSet):
     region = SubtreeFilter(field_name="region_id")
-    in_force = django_filters.NumberFilter(method="filter_in_force", label="in force in year")
+    in_force = YearFilter(method="filter_in_force", label="in force in year")
 
     class Meta:
         model = Designation
         fields = ["region", "year", "grade", "source"]
 
     def filter_in_force(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
-        return qs.in_force(int(value))  # type: ignore[attr-defined]
+        return qs.in_force(value)  # type: ignore[attr-defined]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):

@@ -53,23 +53,6 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[set[str], str]] = {
         "parameters that the schema cannot state; a code naming no region in the "
         "caller's jurisdiction is 404",
     ),
-    ("GET /api/v1/designations/", "positive"): (
-        {"ST202"},
-        "demonstration: the `in_force` filter is documented as any string, but only a "
-        "boolean-like number is accepted",
-    ),
-    ("GET /api/v1/stats/targets/", "positive"): (
-        {"ST202"},
-        "demonstration: `year` must be 2000 or later, which the schema does not say",
-    ),
-    ("GET /api/v1/stats/cases/", "negative"): (
-        {"ST105"},
-        "dashboards: `format=csv` answers text/csv, which the schema does not document",
-    ),
-    ("GET /api/v1/stats/visits/", "negative"): (
-        {"ST105"},
-        "dashboards: `format=csv` answers text/csv, which the schema does not document",
-    ),
 }
 
 

@@ -1,8 +1,10 @@
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from centres.models import Centre, Region
+from centres.models import Centre, Level, Region
 from centres.services import RegionRow, regions_upsert
 from tests.factories.centres import region, regions_make
 
@@ -69,3 +71,37 @@ def test_the_subtree_query_uses_an_index(world: None) -> None:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "USING" in plan and "INDEX" in plan, plan
+
+
+def test_centre_counts_are_cached_until_the_centres_change(
+    world: None, django_assert_num_queries: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The nation's counts read every centre once; then the cache answers, until an import,
+    a new region or an edit in the admin replaces them."""
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from centres.selectors import centre_counts_by_level, region_children_with_counts
+
+    def villages() -> int:
+        return dict(centre_counts_by_level(region=None))[str(Level.VILLAGE.label)]
+
+    before = villages()
+    provinces = {row.region.code: row for row in region_children_with_counts(region=None)}
+    with django_assert_num_queries(0):
+        assert villages() == before
+        region_children_with_counts(region=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        regions_make(("330681107299", "新村"))  # through the import services
+    assert villages() == before + 1
+    zhejiang = {row.region.code: row for row in region_children_with_counts(region=None)}
+    assert zhejiang["330000000000"].centres_by_level["village"] == (
+        provinces["330000000000"].centres_by_level["village"] + 1
+    )
+
+    admin = site._registry[Centre]
+    request = RequestFactory().post("/admin/")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.delete_model(request, Centre.objects.get(region_id="330681107299"))
+    assert villages() == before

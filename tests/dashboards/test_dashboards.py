@@ -89,6 +89,16 @@ def test_the_statistics_api_answers_csv_for_spreadsheets(county_staff: User) -> 
     assert values.startswith("330681000000,")
 
 
+def test_a_refused_csv_request_answers_its_message_in_json(county_staff: User) -> None:
+    client = api_as(county_staff)
+    outside = client.get("/api/v1/stats/cases/?region=430181&format=csv")
+    assert outside.status_code == 404
+    assert outside["Content-Type"] == "application/json"
+    bad = client.get("/api/v1/stats/visits/?region=43&format=csv")
+    assert bad.status_code == 400
+    assert "region" in bad.json()
+
+
 def test_visit_statistics_answer_by_channel_and_purpose(county_staff: User) -> None:
     Scenario(15).visits(8)
     rollups.rollups_refresh()
