@@ -332,6 +332,43 @@ def visits_by_province(ctx: BenchContext) -> Timed | Skipped:
     return Timed(run, repeat=10, note="the kind of figure dashboards will read from rollups")
 
 
+NATION_DASHBOARD_RAW = ("raw SQL: the national dashboard's figures from the raw rows "
+                        "(visits and cases of this year by province and month)")
+
+
+@timing(NATION_DASHBOARD_RAW)
+def nation_dashboard_raw(ctx: BenchContext) -> Timed | Skipped:
+    """What /dashboard/ would cost without rollups: two grouped scans of this year's rows."""
+    visits = (
+        "SELECT substr(region_id, 1, 2), date_trunc('month', visited_at AT TIME ZONE %s), "
+        "count(*) FROM veterans_visit WHERE visited_at >= %s GROUP BY 1, 2"
+    )
+    cases = (
+        "SELECT substr(received_region_id, 1, 2), "
+        "date_trunc('month', received_at AT TIME ZONE %s), count(*), "
+        "count(*) FILTER (WHERE status = 'open'), "
+        "count(*) FILTER (WHERE status = 'open' AND deadline < now()), "
+        "count(*) FILTER (WHERE status <> 'open' AND resolved_level IN ('village', 'township')) "
+        "FROM cases_case WHERE received_at >= %s GROUP BY 1, 2"
+    )
+    from django.conf import settings
+
+    from dashboards.rollups import day_start
+
+    since = day_start(datetime.date.today().replace(month=1, day=1))
+
+    def run() -> int:
+        with connection.cursor() as cursor:
+            rows = 0
+            for sql in (visits, cases):
+                cursor.execute(sql, [settings.TIME_ZONE, since])
+                rows += len(cursor.fetchall())
+            return rows
+
+    return Timed(run, repeat=5, note="two grouped scans of this year's visits and cases; "
+                 "the page reads the same figures from the rollups")
+
+
 def _case_aggregation(code: str | None) -> Timed:
     from cases.selectors import case_stats_aggregate
 
@@ -393,11 +430,14 @@ REPLACED = (
                     "GET /api/v1/stats/cases/?region=000000000000&since=<varied> "
                     "(the nation, uncached)"),
      "raw SQL: case statistics of the nation (one aggregation over the case table)"),
+    ("the nation", ("page /dashboard/ (the nation)",
+                    "page /dashboard/ (the nation, since=<varied>: uncached)"),
+     NATION_DASHBOARD_RAW),
 )
 
 
 def side_by_side(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each API call next to the raw aggregation of the same figures (same run)."""
+    """Each API call or page next to the raw aggregation of its figures (same run)."""
     latency = {r["name"]: r for r in results.get("latency", {}).get("rows", [])}
     timings = {r["name"]: r for r in results.get("timings", [])}
     rows = []

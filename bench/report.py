@@ -96,13 +96,13 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     if results.get("side_by_side"):
         lines += [
-            "## The statistics API next to the raw aggregation it replaces",
+            "## The statistics API and the dashboard next to the raw aggregation they replace",
             "",
-            "The API over HTTP (gunicorn, JSON) against the same figures computed in the "
-            "bench process by one aggregation over the case table, in the same run.",
+            "Over HTTP (gunicorn, the whole response) against the same figures computed in "
+            "the bench process by aggregations over the raw tables, in the same run.",
             "",
-            "| area | API call | API p95 ms | vs static | raw aggregation p95 ms | "
-            "raw ÷ API |",
+            "| area | API call or page | p95 ms | vs static | raw aggregation p95 ms | "
+            "raw ÷ served |",
             "| --- | --- | ---: | ---: | ---: | ---: |",
         ]
         for r in results["side_by_side"]:
