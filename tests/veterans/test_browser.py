@@ -78,3 +78,52 @@ def test_county_staff_log_two_visits_in_the_browser(
 
     assert Visit.objects.count() == 2
     assert Veteran.objects.get(id_number=new_number).sex == "F"
+
+
+PHONE = {"width": 390, "height": 844}
+# Who opens which pages at the counter and in the office.
+PAGES_ON_A_PHONE = {
+    "county_staff": ["/visits/new/", "/veterans/", "/cases/", "/cases/new/"],
+    "ministry": ["/dashboard/", "/dashboard/330681/", "/demonstration/targets/", "/centres/"],
+}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_main_pages_fit_a_phone_screen_without_sideways_scrolling(
+    live_server: Any, county_staff: Any, ministry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only wide tables may scroll sideways, inside their own box; the page itself fits."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package.")
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboards.scenario import Scenario
+
+    Scenario(5).visits(5)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    users = {"county_staff": county_staff, "ministry": ministry}
+    too_wide = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for who, paths in PAGES_ON_A_PHONE.items():
+                page = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
+                page.goto(f"{live_server.url}/accounts/login/")
+                page.fill("input[name=username]", users[who].username)
+                page.fill("input[name=password]", "pw-for-tests")
+                page.locator("form button[type=submit], form input[type=submit]").last.click()
+                page.wait_for_load_state()
+                assert "/accounts/login/" not in page.url, who
+                for path in paths:
+                    response = page.goto(f"{live_server.url}{path}")
+                    assert response is not None and response.status == 200, path
+                    assert page.url == f"{live_server.url}{path}", (who, page.url)
+                    width = page.evaluate("document.documentElement.scrollWidth")
+                    if width > PHONE["width"]:
+                        too_wide[path] = width
+        finally:
+            browser.close()
+    assert too_wide == {}
