@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import ViewportSize
 
 from tests.factories.veterans import id_number, veteran_make
 
@@ -80,7 +81,7 @@ def test_county_staff_log_two_visits_in_the_browser(
     assert Veteran.objects.get(id_number=new_number).sex == "F"
 
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # Who opens which pages at the counter and in the office.
 PAGES_ON_A_PHONE = {
     "county_staff": ["/visits/new/", "/veterans/", "/cases/", "/cases/new/"],
