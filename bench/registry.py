@@ -501,6 +501,15 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             (worst["p95_ms"] or 1e9) <= 300)
     else:
         add("dashboards p95 ≤ 300 ms", None, None)
+    mixed = results.get("mixed_load")
+    if mixed:
+        add("mixed scenario (locust) without errors",
+            f"{mixed['requests']:,} requests in {mixed['seconds']} s, {mixed['failures']} "
+            f"failures, {mixed['exceptions']} exceptions"
+            + (f"; {mixed['problem']}" if mixed["problem"] else ""),
+            mixed["errors"] == 0)
+    else:
+        add("mixed scenario (locust) without errors", None, None)
     recompute = next((r for r in results.get("timings", [])
                       if r["name"].startswith("target snapshots recomputed")), None)
     if recompute:

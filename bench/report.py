@@ -83,6 +83,7 @@ def markdown(results: dict[str, Any]) -> str:
             )
         notes = [f"- {r['name']}: {r['note']}" for r in results["loads"] if r.get("note")]
         lines += ["", *notes, ""] if notes else [""]
+    lines += mixed_section(results.get("mixed_load"))
     if results["timings"]:
         lines += [
             "## In-process timings",
@@ -114,7 +115,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     if results.get("goals"):
         lines += [
-            "## Goals of issue 7",
+            "## Goals of issues 7 and 8",
             "",
             "They are set for scale 1.0; here they are judged on this run's data set.",
             "",
@@ -131,6 +132,53 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [f"- {note}" for note in results["notes"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _request(method: str, name: str) -> str:
+    return name if name.startswith(f"{method} ") else f"{method} {name}"
+
+
+def mixed_section(mixed: dict[str, Any] | None) -> list[str]:
+    """The mixed scenario under locust: per request name, the aggregate, what went wrong."""
+    if not mixed:
+        return []
+    classes = ", ".join(f"{name} {weight}" for name, weight in mixed["user_classes"].items())
+    lines = [
+        f"## Mixed scenario (locust: {mixed['users']} users, {mixed['seconds']} s)",
+        "",
+        f"`{mixed['command']}` (bench/locustfile.py; user classes by weight: {classes}). "
+        "Front-desk staff log visits and move cases (open, mediate, escalate, resolve, "
+        "follow up), officials read dashboards and the ledger export, REST clients read "
+        "statistics; any status but the expected one is a failure. Locust rounds times "
+        "above 100 ms to two significant digits.",
+        "",
+    ]
+    if mixed["problem"]:
+        lines += [f"**Did not run properly**: {mixed['problem']}", ""]
+    if mixed["rows"]:
+        lines += [
+            "| request | requests | failures | median ms | p95 ms | p99 ms | req/s |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        aggregated = mixed["aggregated"]
+        for r in [*mixed["rows"], *([aggregated] if aggregated else [])]:
+            name = "**all requests**" if r is aggregated else f"{r['name']}"
+            lines.append(f"| {name} | {r['requests']:,} | {r['failures']:,} | "
+                         f"{_ms(r['median_ms'])} | {_ms(r['p95_ms'])} | {_ms(r['p99_ms'])} | "
+                         f"{_ms(r['rps'])} |")
+        lines.append("")
+    if mixed["errors"]:
+        lines.append(f"**{mixed['failures']:,} failed requests, {mixed['exceptions']:,} "
+                     "exceptions in the users' code.** The first of them:")
+        lines.append("")
+        lines += [f"- {f['occurrences']}× {_request(f['method'], f['name'])}: {f['error']}"
+                  for f in mixed["failure_messages"]]
+        lines += [f"- {e['count']}× exception: {e['message']}"
+                  for e in mixed["exception_messages"]]
+    else:
+        lines.append("No failures and no exceptions.")
+    lines.append("")
+    return lines
 
 
 def write_results(results: dict[str, Any], out: Path) -> list[Path]:

@@ -22,7 +22,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -62,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--load-seconds", type=float, default=20)
     p.add_argument("--load-max-requests", type=int, default=20_000)
+    p.add_argument("--mixed-users", type=int, default=20,
+                   help="locust users of the mixed scenario (bench/locustfile.py)")
+    p.add_argument("--mixed-spawn-rate", type=float, default=5,
+                   help="locust users started per second")
+    p.add_argument("--mixed-seconds", type=int, default=60,
+                   help="how long the mixed scenario runs (0: not at all)")
     p.add_argument("--only", default="", help="run only measurements whose name contains this")
     p.add_argument("--out", type=Path, default=RESULTS)
     return p.parse_args(argv)
@@ -142,6 +151,45 @@ def samples(seed: int) -> tuple[str, str, list[tuple[int, str]]]:
     return province, home[:6].ljust(12, "0"), visitors
 
 
+def mixed_scenario(ctx: Any) -> Scenario:
+    """The mixed scenario's credentials, and provinces and counties that exist, taken from
+    where the sampled veterans live (the bench's own samples first)."""
+    from bench.scenario import Scenario
+    from centres.models import Region
+
+    wanted_provinces = [ctx.province, *(code[:2].ljust(12, "0") for _, code in ctx.visitors)]
+    wanted_counties = [ctx.county, *(code[:6].ljust(12, "0") for _, code in ctx.visitors)]
+    existing = set(Region.objects.filter(code__in={*wanted_provinces, *wanted_counties})
+                   .values_list("code", flat=True))
+
+    def first(codes: list[str], n: int) -> list[str]:
+        return [code for code in dict.fromkeys(codes) if code in existing][:n]
+
+    return Scenario(staff_token=ctx.staff_token, official_token=ctx.official_token,
+                    session_cookie=ctx.session_cookie, provinces=first(wanted_provinces, 6),
+                    counties=first(wanted_counties, 20), visitors=ctx.visitors)
+
+
+def measure_mixed(ctx: Any, args: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    """The mixed scenario under locust, while gunicorn runs; None when not asked for."""
+    from bench.mixed import run_mixed
+
+    if args.mixed_seconds <= 0:
+        notes.append("mixed scenario (locust): not run (--mixed-seconds 0)")
+        return None
+    scenario = mixed_scenario(ctx)
+    if not (scenario.visitors and scenario.provinces and scenario.counties):
+        notes.append("mixed scenario (locust): not run, the database has no veterans")
+        return None
+    print(f"mixed scenario: locust, {args.mixed_users} users, {args.mixed_seconds} s",
+          flush=True)
+    return run_mixed(scenario, host=f"http://{HOST}:{args.port}", users=args.mixed_users,
+                     spawn_rate=args.mixed_spawn_rate, seconds=args.mixed_seconds)
+
+
+KEEP_ALIVE_SECONDS = 5
+
+
 class Server:
     """gunicorn on loopback, started and stopped by the bench (by its own pid)."""
 
@@ -150,9 +198,13 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
+        # --keep-alive above the mixed scenario's longest pause (bench/scenario.py): at
+        # gunicorn's default of 2 s, a user pausing about 2 s sends on a connection the
+        # server is closing at that moment; locust retries a GET then, but not a POST.
         return [sys.executable, "-m", "gunicorn", "config.wsgi:application",
                 "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers),
                 "--worker-class", "gthread", "--threads", str(self.threads),
+                "--keep-alive", str(KEEP_ALIVE_SECONDS),
                 "--backlog", "256", "--log-level", "warning", "--timeout", "60"]
 
     def __enter__(self) -> Server:
@@ -330,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         print("latency: interleaved rounds ...", flush=True)
         latency = measure_probes(ctx, args, skipped)
         loads = measure_loads(ctx, args, skipped)
+        mixed = measure_mixed(ctx, args, notes)
     timings = measure_timings(ctx, args, skipped)
     results = {
         "timestamp": stamp,
@@ -346,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency": latency,
         "loads": loads,
         "timings": timings,
+        "mixed_load": mixed,
         "skipped": skipped,
         "notes": notes,
         "seconds": round(time.monotonic() - started, 1),
