@@ -31,6 +31,8 @@ from typing import Any
 from django.db import connection
 from django.urls import Resolver404, resolve
 
+from bench import scenario
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -278,9 +280,8 @@ def dashboard_county_uncached(ctx: BenchContext) -> Probe | Skipped:
 
 # --- Concurrent users ------------------------------------------------------------------
 
-CHANNELS = ["in_person"] * 55 + ["phone"] * 20 + ["home_visit"] * 15 + ["online"] * 10
-PURPOSES = (["policy"] * 30 + ["assistance"] * 20 + ["employment"] * 12 + ["card"] * 12
-            + ["rights"] * 10 + ["honours"] * 6 + ["counselling"] * 4 + ["other"] * 6)
+# The same mix of channels and purposes as the mixed scenario's front desk.
+CHANNELS, PURPOSES = scenario.CHANNELS, scenario.PURPOSES
 
 
 @load("POST /api/v1/visits/ (log a visit, Idempotency-Key)")
