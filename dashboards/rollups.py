@@ -242,49 +242,62 @@ LEVEL_PART: dict[str, tuple[int, int]] = {
 }
 
 
-def _insert_select(source: Source, first: datetime.date, last: datetime.date) -> None:
+def _level_select(
+    source: Source, first: datetime.date, last: datetime.date, length: int | None,
+    level: str | None,
+) -> tuple[str, list[Any]]:
+    """One source's grouped rows of one level, as SQL with every column of its table
+    (zeros for the counters other sources fill)."""
+    rows = _rows_in(source, first, last)
+    if level in LEVEL_PART:
+        start, size = LEVEL_PART[level]
+        rows = rows.annotate(level_part=Substr(source.region_field, start, size)).exclude(
+            level_part="0" * size
+        )
+    sql, params = _grouped_query(rows, source, length).query.sql_with_params()
+    key = f"'{NATION}'" if length is None else f"rpad(g.key, {codes.CODE_LENGTH}, '0')"
+    picked = ", ".join([
+        *(f"g.{group} AS {column}"
+          for group, column in zip(_group_keys(source), source.table.keys, strict=True)),
+        *(f"g.{name}" if name in source.counters else f"0 AS {name}"
+          for name in source.table.counters),
+    ])
+    return f"SELECT {key} AS region_code, {picked} FROM ({sql}) AS g", list(params)  # noqa: S608
+
+
+def _insert_select(table: Table, first: datetime.date, last: datetime.date) -> None:
     """PostgreSQL: aggregate and store in the database, one INSERT … SELECT per level.
 
     The same grouped querysets as `compute`, turned into SQL, so the two paths
-    cannot drift apart (and `rollups_differences` compares them in the tests).
+    cannot drift apart (and `rollups_differences` compares them in the tests). The
+    sources of a table are summed in the same statement and the rows inserted in key
+    order: each row is written once, and a region's days lie together on disk, so a
+    dashboard reads a few pages instead of one page per day.
     """
-    rows = _rows_in(source, first, last)
-    table = source.table
-    group_keys = _group_keys(source)
-    columns = ", ".join([*table.keys, *table.counters])
-    conflict = ", ".join(["region_code", *table.keys])
+    keys = ["region_code", *table.keys]
+    sums = ", ".join(f"sum({name})" for name in table.counters)
     adds = ", ".join(f"{name} = {table.db_table}.{name} + EXCLUDED.{name}"
-                     for name in source.counters)
-    picked = ", ".join([
-        *(f"g.{key}" for key in group_keys),
-        *(f"g.{name}" if name in source.counters else "0" for name in table.counters),
-    ])
+                     for name in table.counters)
+    table_sources = [source for source in sources() if source.table is table]
     for length, level in PASSES:
-        level_rows = rows
-        if level in LEVEL_PART:
-            start, size = LEVEL_PART[level]
-            level_rows = rows.annotate(
-                level_part=Substr(source.region_field, start, size)
-            ).exclude(level_part="0" * size)
-        query = _grouped_query(level_rows, source, length)
-        key = f"'{NATION}'" if length is None else f"rpad(g.key, {codes.CODE_LENGTH}, '0')"
-        sql, params = query.query.sql_with_params()
+        parts = [_level_select(source, first, last, length, level) for source in table_sources]
+        union = " UNION ALL ".join(sql for sql, _ in parts)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table.db_table} (region_code, {columns}) "  # noqa: S608
-                f"SELECT {key}, {picked} FROM ({sql}) AS g "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {adds}",
-                params,
+                f"INSERT INTO {table.db_table} ({', '.join([*keys, *table.counters])}) "  # noqa: S608
+                f"SELECT {', '.join(keys)}, {sums} FROM ({union}) AS u "
+                f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}",
+                [param for _, params in parts for param in params],
             )
 
 
 def _window_store(first: datetime.date, last: datetime.date) -> None:
     """Write the rollup rows of [first, last] (the window must be empty before)."""
-    if connection.vendor == "postgresql":
-        for source in sources():
-            _insert_select(source, first, last)
-    else:
-        for table in TABLES:
+    for table in TABLES:
+        if connection.vendor == "postgresql":
+            _insert_select(table, first, last)
+        else:
             _store(compute(first=first, last=last, table=table), table)
 
 
