@@ -50,6 +50,8 @@ OVERLAP = datetime.timedelta(minutes=5)
 MAX_RUNS = 30
 # Rebuilds and checks work a window of days at a time, so memory stays bounded.
 WINDOW_DAYS = 31
+# PostgreSQL's memory for the sorts of a whole rebuild (the default, 4 MB, spills to disk).
+REBUILD_WORK_MEM = "256MB"
 
 
 def tz() -> ZoneInfo:
@@ -375,8 +377,11 @@ def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
         table.model._default_manager.all().delete()
     span = raw_span()
     if span and connection.vendor == "postgresql":
-        # The database aggregates the whole span in one pass per level and source,
-        # then the planner learns the new tables' sizes (before autovacuum gets to them).
+        # The database aggregates the whole span in one pass per level and table (its
+        # sorts in memory, not on disk), then the planner learns the new tables' sizes
+        # (before autovacuum gets to them).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         _window_store(*span)
         with connection.cursor() as cursor:
             for table in TABLES:
