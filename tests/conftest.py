@@ -112,3 +112,33 @@ def _fast_password_hasher(settings: Any) -> None:
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     """Uploaded files (evidence) go to a temporary directory, never into the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="module")
+def matrix_world(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[Any]:
+    """The jurisdiction matrix's world (tests/matrix_world.py), built once per module.
+
+    It lives in a transaction rolled back when the module is done; every test runs in a
+    savepoint inside it (through `matrix`), so what a test writes is undone after it.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    from dashboards.rollups import rollups_refresh
+    from tests.matrix_world import world_build
+
+    media = tmp_path_factory.mktemp("matrix-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        world = world_build()
+        rollups_refresh()
+        world.media = media
+        yield world
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def matrix(matrix_world: Any, db: Any, settings: Any) -> Any:
+    settings.MEDIA_ROOT = matrix_world.media  # the evidence files of the world
+    return matrix_world
