@@ -102,6 +102,10 @@ class DesignationSerializer(serializers.ModelSerializer):
             "id", "centre", "region", "centre_name", "year", "grade", "source", "assessment",
             "created_at", "revoked_on", "revoke_reason",
         ]
+        # Output only: the viewset reads, and `revoke` takes RevokeSerializer. Writable
+        # related fields would list every centre and assessment in the nation in the
+        # browsable API's forms, outside the caller's jurisdiction too.
+        read_only_fields = fields
 
 
 class DesignationFilter(django_filters.FilterSet):
@@ -126,6 +130,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "id", "centre", "region", "centre_name", "year", "standard", "status", "score",
             "passed", "review_comment", "created_at", "decided_at",
         ]
+        read_only_fields = fields  # output only, as DesignationSerializer
 
 
 class AssessmentFilter(django_filters.FilterSet):
