@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from centres.models import User
 from config.celery import app as celery_app
 from tests.factories.centres import UserFactory, regions_make
+from tests.matrix_world import World, world_build
 
 WORLD = [
     ("330000", "浙江省"),
@@ -117,7 +118,7 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
 @pytest.fixture(scope="module")
 def matrix_world(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
-) -> Iterator[Any]:
+) -> Iterator[World]:
     """The jurisdiction matrix's world (tests/matrix_world.py), built once per module.
 
     It lives in a transaction rolled back when the module is done; every test runs in a
@@ -127,7 +128,6 @@ def matrix_world(
     from django.test import override_settings
 
     from dashboards.rollups import rollups_refresh
-    from tests.matrix_world import world_build
 
     media = tmp_path_factory.mktemp("matrix-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
@@ -139,6 +139,6 @@ def matrix_world(
 
 
 @pytest.fixture
-def matrix(matrix_world: Any, db: Any, settings: Any) -> Any:
+def matrix(matrix_world: World, db: Any, settings: Any) -> World:
     settings.MEDIA_ROOT = matrix_world.media  # the evidence files of the world
     return matrix_world
