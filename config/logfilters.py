@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
-# 17 digits and a digit or X, not inside a longer run of digits.
-ID_NUMBER_RE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+# 17 digits and a digit or X, not inside a longer run of digits, nor the fraction of a
+# decimal number (Celery logs task durations such as 0.047862270228229511s).
+ID_NUMBER_RE = re.compile(
+    r"(?<![0-9])(?<![0-9]\.)([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
+)
 
 
 def mask_id_numbers(text: str) -> str:

@@ -33,10 +33,13 @@ def test_an_id_number_is_masked_to_its_address_code_and_last_four() -> None:
     assert mask_id_numbers(f"veteran {ID} logged") == f"veteran {MASKED} logged"
     assert mask_id_numbers("110105194912310021,x") == "110105********0021,x"
     assert mask_id_numbers("id=11010519491231002x") == "id=110105********002x"
+    assert mask_id_numbers(f"{ID}.") == f"{MASKED}."
+    assert mask_id_numbers(f"证件号.{ID}") == f"证件号.{MASKED}"
 
 
 def test_other_numbers_are_left_alone() -> None:
-    for text in ["13800138000", "1234567890123456", "12345678901234567890", "order 2026112800001"]:
+    for text in ["13800138000", "1234567890123456", "12345678901234567890", "order 2026112800001",
+                 "succeeded in 0.047862270228229511s: 6"]:
         assert mask_id_numbers(text) == text
 
 
