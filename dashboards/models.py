@@ -86,6 +86,8 @@ class DailyStat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region_code", "day"], name="daily_stat_unique"),
         ]
+        # The refresh replaces whole days (`rollups.days_recompute`).
+        indexes = [models.Index(fields=["day"], name="daily_stat_day")]
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day}"
@@ -114,6 +116,7 @@ class DueStat(models.Model):
                 fields=["region_code", "day", "due_day"], name="due_stat_unique"
             ),
         ]
+        indexes = [models.Index(fields=["day"], name="due_stat_day")]
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day} → {self.due_day}"
