@@ -77,4 +77,22 @@ class ResilientRedisCache(RedisCache):
     touch = _degrade(_false)(RedisCache.touch)
     delete = _degrade(_false)(RedisCache.delete)
     delete_many = _degrade(_nothing)(RedisCache.delete_many)
-    clear = _degrade(_false)(RedisCache.clear)
+
+    @_degrade(_nothing)
+    def clear(self) -> None:
+        """Delete this cache's keys, and only them.
+
+        Django's RedisCache empties the whole Redis database (FLUSHDB), which also
+        holds Celery's queues when one REDIS_URL serves both, and the keys of any
+        other process sharing it under another KEY_PREFIX.
+        """
+        # Django's RedisCache keeps its client private; its clear() uses the same one.
+        client = self._cache.get_client(write=True)  # type: ignore[attr-defined]
+        keys: list[bytes] = []
+        for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+            keys.append(key)
+            if len(keys) == 1000:
+                client.delete(*keys)
+                keys.clear()
+        if keys:
+            client.delete(*keys)

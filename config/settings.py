@@ -158,13 +158,16 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # --- Redis: cache and Celery broker ---------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Each pytest-xdist worker keeps its cache keys apart from the other's.
+_TEST_WORKER = env("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             # A Redis outage turns cache reads into misses instead of server errors.
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fengqiao"),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fengqiao")
+            + (f"-{_TEST_WORKER}" if _TEST_WORKER else ""),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }

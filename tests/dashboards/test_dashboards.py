@@ -64,6 +64,29 @@ def test_the_statistics_api_runs_a_fixed_number_of_queries(ministry: User) -> No
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
+def test_the_statistics_api_answers_from_the_cache_until_the_rollups_change(
+    ministry: User,
+) -> None:
+    client = api_as(ministry)
+    scenario = Scenario(15)
+    scenario.cases(4)
+    rollups.rollups_refresh()
+
+    def stats() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/api/v1/stats/cases/", {"region": "330000"}).json()
+        return body["total"], len(ctx.captured_queries)
+
+    total, first = stats()
+    again, cached = stats()
+    assert again == total
+    # Not read again: the rollups' version, the counters, the overdue cases before today.
+    assert cached == first - 3
+    scenario.cases(3)
+    rollups.rollups_refresh()
+    assert stats() == (total + 3, first)
+
+
 def test_the_statistics_api_answers_the_fixed_shape(county_staff: User) -> None:
     scenario = Scenario(13)
     scenario.cases(6)

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client, override_settings
 from django.urls import reverse
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from centres.models import User
@@ -69,3 +70,25 @@ def test_pages_and_the_api_render_while_redis_is_down(dead_redis_cache: None, al
     assert client.get(reverse("centres:detail", args=["330681107"])).status_code == 200
     assert client.get("/api/v1/regions/").status_code == 200
     assert client.get(reverse("health")).status_code == 200
+
+
+def test_clearing_the_cache_leaves_other_keys_in_its_redis_database(tmp_path: Any) -> None:
+    """Celery's queues share the Redis database when one REDIS_URL serves both."""
+    from tests.faults.servers import redis_server
+
+    port = _unused_port()
+    with redis_server(port, tmp_path) as redis:
+        location = {"LOCATION": redis.url, "KEY_PREFIX": "portal"}
+        settings = {"default": {**_cache_settings("config.cache.ResilientRedisCache")["default"],
+                                **location}}
+        with override_settings(CACHES=settings):
+            cache = caches["default"]
+            cache.set_many({f"k{i}": i for i in range(2500)})
+            client = Redis.from_url(redis.url)
+            client.lpush("celery", "a queued task")
+            client.set("other:1:k", "another cache's value")
+            cache.clear()
+            assert cache.get("k1") is None
+            assert not list(client.scan_iter(match="portal:*"))
+            assert client.llen("celery") == 1
+            assert client.get("other:1:k") == b"another cache's value"
