@@ -15,6 +15,7 @@ from django.db import connection
 from cases.models import Case, CaseCounter, CaseEvent
 from centres import codes
 from centres.models import Centre, Region
+from config import bulkload
 from demonstration.models import Designation
 from veterans.idnumbers import birth_date_of, sex_of, validate_id_number
 from veterans.models import Veteran, Visit
@@ -148,6 +149,25 @@ def test_indexes_and_foreign_keys_are_rebuilt_after_loading(db: Any) -> None:
     before = indexes()
     generate("--seed", "3")
     assert indexes() == before
+
+
+def test_outside_a_transaction_the_indexes_are_built_on_connections_of_their_own(
+    transactional_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built_at_once: list[str] = []
+    build = bulkload._build_at_once
+
+    def recorded(statements: list[str]) -> None:
+        built_at_once.extend(statements)
+        build(statements)
+
+    monkeypatch.setattr(bulkload, "_build_at_once", recorded)
+    before = indexes()
+    generate("--seed", "3")
+    assert indexes() == before
+    if connection.vendor == "postgresql":
+        assert any("visit_region_time" in s for s in built_at_once)
+        assert any(" FOREIGN KEY " in s for s in built_at_once)
 
 
 def test_ids_continue_after_the_generated_ones(generated: str) -> None:
