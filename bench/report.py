@@ -84,6 +84,19 @@ def markdown(results: dict[str, Any]) -> str:
         notes = [f"- {r['name']}: {r['note']}" for r in results["loads"] if r.get("note")]
         lines += ["", *notes, ""] if notes else [""]
     lines += mixed_section(results.get("mixed_load"))
+    imported = results.get("import")
+    if imported:
+        lines += [
+            "## Excel import",
+            "",
+            f"`{imported['command']}` ({imported['file_mb']} MB workbook, as Excel saves "
+            f"one), after the other measurements: {imported['rows']:,} rows, "
+            f"{imported['imported']:,} imported, {imported['errors']} errors, in "
+            f"**{imported['seconds']} s** ({imported['rows_per_second']:,} rows/s, each a "
+            f"veteran and an audit entry); peak memory **{imported['peak_memory_mb']} MB** "
+            f"(before the import: {imported['memory_before_mb']} MB).",
+            "",
+        ]
     if results["timings"]:
         lines += [
             "## In-process timings",

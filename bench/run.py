@@ -71,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="locust users started per second")
     p.add_argument("--mixed-seconds", type=int, default=60,
                    help="how long the mixed scenario runs (0: not at all)")
+    p.add_argument("--import-rows", type=int, default=100_000,
+                   help="veterans in the Excel import measured at the end (0: not at all)")
     p.add_argument("--only", default="", help="run only measurements whose name contains this")
     p.add_argument("--out", type=Path, default=RESULTS)
     return p.parse_args(argv)
@@ -185,6 +187,29 @@ def measure_mixed(ctx: Any, args: argparse.Namespace, notes: list[str]) -> dict[
           flush=True)
     return run_mixed(scenario, host=f"http://{HOST}:{args.port}", users=args.mixed_users,
                      spawn_rate=args.mixed_spawn_rate, seconds=args.mixed_seconds)
+
+
+IMPORT_NAME = "Excel import of veterans (python -m bench.import_veterans)"
+
+
+def measure_import(args: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    """The registry import of `--import-rows` veterans, in a process of its own."""
+    if args.only and args.only not in IMPORT_NAME:
+        return None
+    if args.import_rows <= 0:
+        notes.append("Excel import: not run (--import-rows 0)")
+        return None
+    print(f"Excel import: {args.import_rows:,} veterans ...", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "import.json"
+        subprocess.run(
+            [sys.executable, "-m", "bench.import_veterans",
+             "--rows", str(args.import_rows), "--user", "bench-staff",
+             "--file", str(Path(tmp) / "veterans.xlsx"), "--json", str(figures)],
+            cwd=ROOT, check=True,
+        )
+        result: dict[str, Any] = json.loads(figures.read_text())
+    return result
 
 
 KEEP_ALIVE_SECONDS = 5
@@ -384,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         loads = measure_loads(ctx, args, skipped)
         mixed = measure_mixed(ctx, args, notes)
     timings = measure_timings(ctx, args, skipped)
+    imported = measure_import(args, notes)
     results = {
         "timestamp": stamp,
         "commit": git_commit(),
@@ -400,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         "loads": loads,
         "timings": timings,
         "mixed_load": mixed,
+        "import": imported,
         "skipped": skipped,
         "notes": notes,
         "seconds": round(time.monotonic() - started, 1),
