@@ -309,7 +309,7 @@ def indexes_built_after(
 ) -> Iterator[None]:
     """Drop the secondary indexes (and, on PostgreSQL, the unique constraints and
     foreign keys) of the tables, run the load, then build them again, one pass each,
-    and ANALYZE. On PostgreSQL outside a transaction, INDEX_BUILDERS connections
+    and VACUUM ANALYZE. On PostgreSQL outside a transaction, INDEX_BUILDERS connections
     build the indexes and unique constraints at once.
 
     Primary keys stay. A rebuilt unique constraint or foreign key checks every row,
@@ -336,13 +336,26 @@ def indexes_built_after(
                            + [s for s in ordered if _is_foreign_key(s)])
         else:
             _build_in_turn([s for p in plans for s in p.create])
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        tables_vacuumed(tables)
         if timings is not None:
             statements = sum(len(p.create) for p in plans)
-            timings.append(LoadStats(f"indexes, keys, ANALYZE ({statements} statements)", 0,
-                                     time.perf_counter() - started))
+            timings.append(LoadStats(f"indexes, keys, VACUUM ANALYZE ({statements} statements)",
+                                     0, time.perf_counter() - started))
+
+
+def tables_vacuumed(tables: Sequence[str]) -> None:
+    """VACUUM ANALYZE freshly loaded tables (ANALYZE alone inside a transaction).
+
+    ANALYZE gives the planner the tables' sizes; VACUUM also marks their pages
+    all-visible, without which a COUNT over an index still reads every row from
+    the heap: the API's first page of a province's visits took 1.08 s before,
+    74 ms after (national data set).
+    """
+    vacuum = is_postgresql() and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        for table in tables:
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"VACUUM (ANALYZE) {quoted}" if vacuum else f"ANALYZE {quoted}")
 
 
 def _largest_first(plans: Sequence[DeferredDDL]) -> list[DeferredDDL]:

@@ -30,7 +30,13 @@ from cases.models import Case, CaseCounter, CaseEvent
 from centres.generation import RegionTree, centres_generate, regions_generate
 from centres.models import Centre, Region, User
 from centres.selectors import centre_counts_changed
-from config.bulkload import LoadStats, ProgressHook, indexes_built_after, sequences_reset
+from config.bulkload import (
+    LoadStats,
+    ProgressHook,
+    indexes_built_after,
+    sequences_reset,
+    tables_vacuumed,
+)
 from dashboards.models import DailyStat, DueStat, RollupState
 from dashboards.rollups import rollups_rebuild
 from demonstration.generation import designations_generate as designations_load
@@ -246,7 +252,7 @@ def national_generate(
             for produced in step(ctx, progress=progress):
                 tables.append(produced)
                 log(_line(produced))
-        log("Building indexes and foreign keys, then ANALYZE ...")
+        log("Building indexes and foreign keys, then VACUUM ANALYZE ...")
     log(_line(tables[-1]))
     sequences_reset([m for m in GENERATED_MODELS if m is not Region])
     centre_counts_changed()
@@ -258,6 +264,7 @@ def national_generate(
         log("Rebuilding the dashboards' rollups from the raw rows ...")
         rollup_started = time.perf_counter()
         written = rollups_rebuild()
+        tables_vacuumed([DailyStat._meta.db_table, DueStat._meta.db_table])
         rollups = LoadStats(f"{DailyStat._meta.db_table} (rollups_rebuild, after the load)",
                             written, time.perf_counter() - rollup_started)
         log(_line(rollups))
