@@ -178,11 +178,14 @@ class VisitViewSet(
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        existing = services.visit_by_key(by=request.user, idempotency_key=key)
-        if existing is not None:
-            return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # A retry answers its first visit even when its body no longer validates
+            # (the veteran moved away since); a valid one finds it in `visit_log`.
+            existing = services.visit_by_key(by=request.user, idempotency_key=key)
+            if existing is not None:
+                return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
+            serializer.is_valid(raise_exception=True)  # raises the errors found above
         data = serializer.validated_data
         try:
             visit, created = services.visit_log(
