@@ -118,6 +118,22 @@ def test_logging_a_visit_costs_six_queries_first_time_and_on_a_retry(
     assert len(retry) == 6, [q["sql"] for q in retry.captured_queries]
 
 
+def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
+    settings: Any, alice: User, veteran: Veteran
+) -> None:
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    settings.API_TOKEN_CACHE_SECONDS = 30
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.post("/api/v1/visits/", visit_body(veteran), format="json")  # caches the token
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post("/api/v1/visits/", visit_body(veteran), format="json",
+                             HTTP_IDEMPOTENCY_KEY="token")
+    assert answer.status_code == 201
+    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
+
+
 def test_without_a_key_each_post_is_a_new_visit(alice: User, veteran: Veteran) -> None:
     client = api_as(alice)
     client.post("/api/v1/visits/", visit_body(veteran), format="json")
