@@ -86,16 +86,20 @@ def visit_body(veteran: Veteran, **overrides: Any) -> dict[str, Any]:
             "purpose": "employment", "summary": "求职"} | overrides
 
 
+def post_visit(client: Any, veteran: Veteran, key: str = "", **overrides: Any) -> Any:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post("/api/v1/visits/", visit_body(veteran, **overrides), format="json",
+                       **headers)
+
+
 def test_posting_a_visit_answers_201_and_the_same_key_answers_the_same_visit(
     alice: User, veteran: Veteran
 ) -> None:
     client = api_as(alice)
-    first = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="abc")
+    first = post_visit(client, veteran, "abc")
     assert first.status_code == 201, first.json()
     assert first.json()["centre"] == "330681107000" and first.json()["region"] == "330681107000"
-    again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="abc")
+    again = post_visit(client, veteran, "abc")
     assert again.status_code == 200 and again.json() == first.json()
     assert Visit.objects.count() == 1
 
@@ -108,11 +112,9 @@ def test_logging_a_visit_costs_six_queries_first_time_and_on_a_retry(
     The jurisdiction is checked on the codes already loaded (issue 7: from 13)."""
     client = api_as(alice)
     with CaptureQueriesContext(connection) as first:
-        created = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                              HTTP_IDEMPOTENCY_KEY="count")
+        created = post_visit(client, veteran, "count")
     with CaptureQueriesContext(connection) as retry:
-        again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                            HTTP_IDEMPOTENCY_KEY="count")
+        again = post_visit(client, veteran, "count")
     assert (created.status_code, again.status_code) == (201, 200)
     assert len(first) == 6, [q["sql"] for q in first.captured_queries]
     assert len(retry) == 6, [q["sql"] for q in retry.captured_queries]
@@ -128,8 +130,7 @@ def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
     client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
     client.post("/api/v1/visits/", visit_body(veteran), format="json")  # caches the token
     with CaptureQueriesContext(connection) as queries:
-        answer = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                             HTTP_IDEMPOTENCY_KEY="token")
+        answer = post_visit(client, veteran, "token")
     assert answer.status_code == 201
     assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
 
@@ -264,11 +265,9 @@ def test_a_retry_meets_the_constraint_and_answers_the_first_visit(
     """No look-up before the insert: the retry's insert meets the unique key, adds
     nothing (no visit, no audit entry) and answers the first visit."""
     client = api_as(alice)
-    first = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="late")
+    first = post_visit(client, veteran, "late")
     with CaptureQueriesContext(connection) as queries:
-        again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                            HTTP_IDEMPOTENCY_KEY="late")
+        again = post_visit(client, veteran, "late")
     assert again.status_code == 200 and again.json() == first.json()
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and "ON CONFLICT" in inserts[0]
@@ -280,12 +279,9 @@ def test_a_retry_whose_veteran_moved_away_still_answers_the_first_visit(
     alice: User, veteran: Veteran
 ) -> None:
     client = api_as(alice)
-    first = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="moved")
+    first = post_visit(client, veteran, "moved")
     Veteran.objects.filter(pk=veteran.pk).update(region=region("430181101201"))
-    again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="moved")
+    again = post_visit(client, veteran, "moved")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
-    fresh = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="new")
+    fresh = post_visit(client, veteran, "new")
     assert fresh.status_code == 400 and "veteran" in fresh.json()
