@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from centres.api import CentreCodeField, RegionCodeField
 from centres.models import Level
+from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
 from veterans.idnumbers import birth_date_of, mask_id_number
@@ -111,7 +112,7 @@ class VeteranSerializer(serializers.ModelSerializer):
             raise
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     veteran = VisibleVeteranField(queryset=Veteran.objects.all())
     veteran_name = serializers.CharField(source="veteran.name", read_only=True)
     centre = CentreCodeField()
@@ -201,7 +202,9 @@ class VisitViewSet(
         except DjangoValidationError as exc:
             _raise_drf(exc, "non_field_errors")
             raise
+        # The answer comes from the same serializer, as DRF's save() does: its fields
+        # are built once per request, not twice.
+        serializer.instance = visit
         return Response(
-            self.get_serializer(visit).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
