@@ -27,5 +27,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home f
 USER fengqiao
 
 EXPOSE 8000
+# gunicorn reads its number of workers from WEB_CONCURRENCY: sync workers, 2 × cores + 1
+# (5 on 2 cores), behind a buffering proxy such as nginx (docs/operations.md).
+ENV WEB_CONCURRENCY=5
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "sync", "--timeout", "60"]

@@ -56,8 +56,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="generate without rebuilding the dashboards' rollups (their "
                    "measurements are then skipped)")
     p.add_argument("--port", type=int, default=8105)
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    p.add_argument("--workers", type=int, default=5,
+                   help="gunicorn worker processes (sync: 2 × cores + 1, docs/operations.md)")
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                   help="gunicorn worker class")
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads per gunicorn worker (gthread only)")
     p.add_argument("--rounds", type=int, default=200,
                    help="requests per endpoint (interleaved rounds)")
     p.add_argument("--latency-seconds", type=float, default=90,
@@ -218,17 +222,21 @@ KEEP_ALIVE_SECONDS = 5
 class Server:
     """gunicorn on loopback, started and stopped by the bench (by its own pid)."""
 
-    def __init__(self, port: int, workers: int, threads: int) -> None:
+    def __init__(self, port: int, workers: int, threads: int,
+                 worker_class: str = "sync") -> None:
         self.port, self.workers, self.threads = port, workers, threads
+        self.worker_class = worker_class
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
         # --keep-alive above the mixed scenario's longest pause (bench/scenario.py): at
         # gunicorn's default of 2 s, a user pausing about 2 s sends on a connection the
         # server is closing at that moment; locust retries a GET then, but not a POST.
+        # Sync workers are given no --threads: gunicorn would turn them into gthread ones.
+        threads = ["--threads", str(self.threads)] if self.worker_class == "gthread" else []
         return [sys.executable, "-m", "gunicorn", "config.wsgi:application",
                 "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers),
-                "--worker-class", "gthread", "--threads", str(self.threads),
+                "--worker-class", self.worker_class, *threads,
                 "--keep-alive", str(KEEP_ALIVE_SECONDS),
                 "--backlog", "256", "--log-level", "warning", "--timeout", "60"]
 
@@ -402,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                        county=county, visitors=visitors, users=args.users,
                        load_seconds=args.load_seconds, load_max_requests=args.load_max_requests)
     skipped: list[dict[str, str]] = []
-    server = Server(args.port, args.workers, args.threads)
+    server = Server(args.port, args.workers, args.threads, args.worker_class)
     with server:
         print("latency: interleaved rounds ...", flush=True)
         latency = measure_probes(ctx, args, skipped)

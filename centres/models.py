@@ -52,6 +52,19 @@ def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
     return within_q(user.region_id, field)
 
 
+def jurisdiction_contains(user: UserType | Any, code: str) -> bool:
+    """Whether a region code lies in the user's jurisdiction: `jurisdiction_q` in Python.
+
+    For a row already loaded through `visible_to`, or a code the user named, this
+    answers without a query: a subtree is the codes that start with its prefix.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.region_id is None:
+        return True
+    return code.startswith(codes.prefix_of(user.region_id))
+
+
 class RegionQuerySet(models.QuerySet["Region"]):
     def within(self, region: Region | str) -> RegionQuerySet:
         """The whole subtree of a region (itself included), in one range scan."""

@@ -9,4 +9,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal configuration"
 
     def ready(self) -> None:
-        from config import sessions  # noqa: F401 (connects the login receiver)
+        from config import (  # noqa: F401 (connect their receivers)
+            auth,
+            sessions,
+        )

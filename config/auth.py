@@ -1,13 +1,22 @@
-"""Login lockout: django-axes in front of Django's ModelBackend."""
+"""Login lockout (django-axes in front of Django's ModelBackend) and cached API tokens."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -48,3 +57,69 @@ def lockout_response(
         },
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+TOKEN_CACHE_PREFIX = "api-token:"  # noqa: S105 (a cache key prefix)
+
+
+def _token_cache_key(key: str) -> str:
+    # A digest, so that the live keys never show up in the cache's key names.
+    return TOKEN_CACHE_PREFIX + hashlib.sha256(key.encode()).hexdigest()
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's `Authorization: Token KEY`, its key → user look-up cached for a while.
+
+    Every API request otherwise starts with the same token-and-user query. The entry
+    lives `API_TOKEN_CACHE_SECONDS` (30 with Redis; 0, no caching, with the
+    per-process local-memory cache, which one process cannot clear in another). It
+    is deleted when the token is deleted or its user saved (deactivated, a new role or
+    jurisdiction), so those take effect on the next request. Changes that bypass
+    signals (`QuerySet.update`), or a deletion during a Redis outage, wait for the
+    entry to expire. The cached user holds no password hash (it is left deferred).
+    """
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
+        seconds = settings.API_TOKEN_CACHE_SECONDS
+        if seconds <= 0:
+            return super().authenticate_credentials(key)
+        cache_key = _token_cache_key(key)
+        token = cache.get(cache_key)
+        if isinstance(token, Token):
+            return token.user, token
+        user, token = super().authenticate_credentials(key)  # refuses unknown and inactive
+        cache.set(cache_key, _without_password(token), seconds)
+        return user, token
+
+
+def _without_password(token: Token) -> Token:
+    kept = copy.copy(token)
+    user = copy.copy(token.user)
+    del user.password  # deferred: read from the database if anyone asks
+    kept.user = user
+    return kept
+
+
+def _token_cache_forget(keys: list[str]) -> None:
+    if not keys:
+        return
+    cache_keys = [_token_cache_key(key) for key in keys]
+    cache.delete_many(cache_keys)
+    # Again once committed: a request that read the old rows meanwhile may have cached them.
+    transaction.on_commit(lambda: cache.delete_many(cache_keys), robust=True)
+
+
+@receiver([post_save, post_delete], sender=Token, dispatch_uid="token_cache_forget_token")
+def _token_changed(sender: Any, instance: Token, **kwargs: Any) -> None:
+    _token_cache_forget([instance.key])
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="token_cache_forget_user")
+def _user_changed(
+    sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    # A new user has no token yet; a login (only last_login saved) changes no right.
+    if created or (update_fields is not None and set(update_fields) == {"last_login"}):
+        return
+    _token_cache_forget(list(Token.objects.filter(user_id=instance.pk)
+                             .values_list("key", flat=True)))

@@ -222,10 +222,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- REST framework -------------------------------------------------------
+# Seconds an API token's key → user look-up is cached (config/auth.py). Only a shared
+# cache can be cleared when a token is deleted or its user changed: none without Redis.
+API_TOKEN_CACHE_SECONDS = int(env("API_TOKEN_CACHE_SECONDS", default="30" if REDIS_URL else "0"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a client without credentials is told to send a token (401).
-        "rest_framework.authentication.TokenAuthentication",
+        "config.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

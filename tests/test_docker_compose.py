@@ -24,6 +24,8 @@ ROOT = Path(settings.BASE_DIR)
 SERVICES = {"postgres", "redis", "web", "worker", "beat"}
 APP_SERVICES = {"web", "worker", "beat"}
 REQUIRED_ENV = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+# Read by gunicorn itself: its default number of workers.
+GUNICORN_ENV = {"WEB_CONCURRENCY"}
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,20 @@ def test_the_web_service_runs_gunicorn_on_the_real_wsgi_application(
     assert "/healthz/" in " ".join(services["web"]["healthcheck"]["test"])
 
 
+def test_gunicorn_runs_sync_workers_as_many_as_web_concurrency(
+    services: dict[str, Any],
+) -> None:
+    """One number of workers, set by WEB_CONCURRENCY in the image and in compose."""
+    command = _command(services["web"])
+    assert _option(command, "--worker-class") == "sync"
+    assert _option(command, "--workers") is None and _option(command, "-w") is None
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-5}"
+    instructions = _dockerfile()
+    assert ("ENV", "WEB_CONCURRENCY=5") in instructions
+    cmd = json.loads(dict(instructions)["CMD"])
+    assert _option(cmd, "--worker-class") == "sync" and _option(cmd, "--workers") is None
+
+
 def test_the_health_check_url_answers(client: Any, db: None) -> None:
     assert client.get("/healthz/").json() == {"status": "ok"}
 
@@ -153,7 +169,7 @@ def test_beat_uses_the_database_scheduler(services: dict[str, Any]) -> None:
 
 
 def test_the_environment_is_what_the_settings_read(services: dict[str, Any]) -> None:
-    known = _names_read_by_settings() | _names_read_by_entrypoint()
+    known = _names_read_by_settings() | _names_read_by_entrypoint() | GUNICORN_ENV
     assert _names_read_by_settings() >= REQUIRED_ENV
     for name in APP_SERVICES:
         environment = services[name]["environment"]

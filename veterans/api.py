@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from centres.api import CentreCodeField, RegionCodeField
 from centres.models import Level
+from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
 from veterans.idnumbers import birth_date_of, mask_id_number
@@ -111,7 +112,7 @@ class VeteranSerializer(serializers.ModelSerializer):
             raise
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     veteran = VisibleVeteranField(queryset=Veteran.objects.all())
     veteran_name = serializers.CharField(source="veteran.name", read_only=True)
     centre = CentreCodeField()
@@ -178,11 +179,14 @@ class VisitViewSet(
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        existing = services.visit_by_key(by=request.user, idempotency_key=key)
-        if existing is not None:
-            return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # A retry answers its first visit even when its body no longer validates
+            # (the veteran moved away since); a valid one finds it in `visit_log`.
+            existing = services.visit_by_key(by=request.user, idempotency_key=key)
+            if existing is not None:
+                return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
+            serializer.is_valid(raise_exception=True)  # raises the errors found above
         data = serializer.validated_data
         try:
             visit, created = services.visit_log(
@@ -198,7 +202,9 @@ class VisitViewSet(
         except DjangoValidationError as exc:
             _raise_drf(exc, "non_field_errors")
             raise
+        # The answer comes from the same serializer, as DRF's save() does: its fields
+        # are built once per request, not twice.
+        serializer.instance = visit
         return Response(
-            self.get_serializer(visit).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

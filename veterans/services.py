@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, jurisdiction_contains
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
@@ -185,11 +186,62 @@ def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
 def visit_by_key(*, by: Any, idempotency_key: str) -> Visit | None:
     if not idempotency_key:
         return None
-    return (
+    visit = (
         Visit.objects.filter(recorded_by=by, idempotency_key=idempotency_key)
         .select_related("veteran", "centre")
         .first()
     )
+    if visit is not None:
+        visit.recorded_by = by  # the filter says so: no query for the answer's username
+    return visit
+
+
+def _visit_insert_unless_key_taken(visit: Visit) -> bool:
+    """Insert the visit unless this user's key is already taken; False when it was.
+
+    One `INSERT … ON CONFLICT (recorded_by, idempotency_key) DO NOTHING RETURNING
+    id` instead of a look-up, a savepoint, the insert and the savepoint's release.
+    A concurrent retry with the same key waits for the first one's transaction and
+    then inserts nothing; any other integrity error still raises.
+    """
+    meta = Visit._meta
+    connection = connections[router.db_for_write(Visit, instance=visit)]
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(visit, True), connection)
+              for field in fields]
+    # The conflict target is the partial unique index of `visit_idempotency_key_unique`,
+    # its condition written as Django writes it (SQLite matches the text, not the sense).
+    table, columns = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
+    marks, pk = ", ".join(["%s"] * len(fields)), quote(meta.pk.column)
+    key = quote("idempotency_key")
+    target = f"({quote('recorded_by_id')}, {key}) WHERE NOT ({key} = '')"
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (quoted names)
+           f"ON CONFLICT {target} DO NOTHING RETURNING {pk}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    visit.pk = row[0]
+    visit._state.adding = False
+    visit._state.db = connection.alias
+    post_save.send(sender=Visit, instance=visit, created=True, update_fields=None, raw=False,
+                   using=connection.alias)
+    return True
+
+
+def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
+    """The veteran and the centre lie in the user's jurisdiction, the category exists.
+
+    The region codes of the rows as loaded are compared with the user's: no query.
+    """
+    if not jurisdiction_contains(by, veteran.region_id):
+        raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
+    if not jurisdiction_contains(by, centre.region_id):
+        raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
+    if case_category and case_category not in dict(CASE_CATEGORIES):
+        raise ValidationError({"case_category": _("Choose a case category.")})
 
 
 @transaction.atomic
@@ -209,22 +261,14 @@ def visit_log(
 ) -> tuple[Visit, bool]:
     """Log a visit; (visit, created). The same key again returns the first visit.
 
-    Concurrent retries with one key meet the unique constraint on
-    (recorded_by, idempotency_key): the loser rolls back to its savepoint and
-    answers with the winner's visit. With `case_category` the visit opens a
-    dispute case: `case_requested` is sent inside this transaction.
+    The first visit is found by the insert itself: retries with one key, concurrent
+    or not, meet the unique constraint on (recorded_by, idempotency_key), insert
+    nothing and answer with the first visit. A retry that no longer validates (the
+    veteran moved away since) answers its first visit too. With `case_category` the
+    visit opens a dispute case: `case_requested` is sent inside this transaction.
     """
     writer_check(by)
     idempotency_key = (idempotency_key or "").strip()[:100]
-    existing = visit_by_key(by=by, idempotency_key=idempotency_key)
-    if existing is not None:
-        return existing, False
-    if not Veteran.objects.visible_to(by).filter(pk=veteran.pk).exists():
-        raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
-    if not Centre.objects.visible_to(by).filter(pk=centre.pk).exists():
-        raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
-    if case_category and case_category not in dict(CASE_CATEGORIES):
-        raise ValidationError({"case_category": _("Choose a case category.")})
     visit = Visit(
         veteran=veteran,
         centre=centre,
@@ -237,19 +281,23 @@ def visit_log(
         idempotency_key=idempotency_key,
         visited_at=visited_at or timezone.now(),
     )
-    # Field rules in Python; the constraints are the database's to enforce on insert
-    # (checking them here would cost a savepoint and a query each, on the hottest path).
-    visit.full_clean(
-        exclude=["veteran", "centre", "region", "recorded_by"], validate_constraints=False
-    )
     try:
-        with transaction.atomic():
-            visit.save()
-    except IntegrityError:
-        winner = visit_by_key(by=by, idempotency_key=idempotency_key)
-        if winner is None:
-            raise
-        return winner, False
+        _visit_scope_check(by=by, veteran=veteran, centre=centre, case_category=case_category)
+        # Field rules in Python; the constraints are the database's to enforce on insert
+        # (checking them here would cost a query each, on the hottest path).
+        visit.full_clean(
+            exclude=["veteran", "centre", "region", "recorded_by"], validate_constraints=False
+        )
+    except ValidationError:
+        existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise
+    if not _visit_insert_unless_key_taken(visit):
+        first = visit_by_key(by=by, idempotency_key=idempotency_key)
+        if first is None:  # cannot be: the conflicting row is committed and ours to read
+            raise IntegrityError("visit_idempotency_key_unique: no visit holds the key")
+        return first, False
     audit_record(
         actor=by,
         action=AuditEntry.Action.CREATE,

@@ -1,11 +1,13 @@
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, jurisdiction_contains, jurisdiction_q
 from centres.services import RegionRow, regions_upsert
+from tests.conftest import _user
 from tests.factories.centres import region, regions_make
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +107,21 @@ def test_centre_counts_are_cached_until_the_centres_change(
     with django_capture_on_commit_callbacks(execute=True):
         admin.delete_model(request, Centre.objects.get(region_id="330681107299"))
     assert villages() == before
+
+
+def test_jurisdiction_contains_answers_as_the_scoping_query_does(
+    alice: Any, charlie: Any, county_staff: Any, city_official: Any, ministry: Any
+) -> None:
+    """The check in Python agrees with `jurisdiction_q` for every person and region."""
+    retired = _user("retired", "330681107")
+    retired.is_active = False
+    people = [alice, charlie, county_staff, city_official, ministry, retired, AnonymousUser()]
+    codes = list(Region.objects.values_list("code", flat=True))
+    with CaptureQueriesContext(connection) as python:
+        answers = {(i, code): jurisdiction_contains(p, code)
+                   for i, p in enumerate(people) for code in codes}
+    assert len(python) == 0
+    for i, person in enumerate(people):
+        visible = set(Region.objects.filter(jurisdiction_q(person, "code"))
+                      .values_list("code", flat=True))
+        assert {code for code in codes if answers[i, code]} == visible, person

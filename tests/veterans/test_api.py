@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from centres.models import User
 from tests.conftest import api_as
+from tests.factories.centres import region
 from tests.factories.veterans import id_number, veteran_make, visit_make
-from veterans.models import Veteran, Visit
+from veterans.models import AuditEntry, Veteran, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -84,18 +86,53 @@ def visit_body(veteran: Veteran, **overrides: Any) -> dict[str, Any]:
             "purpose": "employment", "summary": "求职"} | overrides
 
 
+def post_visit(client: Any, veteran: Veteran, key: str = "", **overrides: Any) -> Any:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post("/api/v1/visits/", visit_body(veteran, **overrides), format="json",
+                       **headers)
+
+
 def test_posting_a_visit_answers_201_and_the_same_key_answers_the_same_visit(
     alice: User, veteran: Veteran
 ) -> None:
     client = api_as(alice)
-    first = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="abc")
+    first = post_visit(client, veteran, "abc")
     assert first.status_code == 201, first.json()
     assert first.json()["centre"] == "330681107000" and first.json()["region"] == "330681107000"
-    again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="abc")
+    again = post_visit(client, veteran, "abc")
     assert again.status_code == 200 and again.json() == first.json()
     assert Visit.objects.count() == 1
+
+
+def test_logging_a_visit_costs_six_queries_first_time_and_on_a_retry(
+    alice: User, veteran: Veteran
+) -> None:
+    """The veteran and the centre (the serializer's), the transaction, the visit's
+    insert and its audit entry; a retry reads the first visit instead of auditing.
+    The jurisdiction is checked on the codes already loaded (issue 7: from 13)."""
+    client = api_as(alice)
+    with CaptureQueriesContext(connection) as first:
+        created = post_visit(client, veteran, "count")
+    with CaptureQueriesContext(connection) as retry:
+        again = post_visit(client, veteran, "count")
+    assert (created.status_code, again.status_code) == (201, 200)
+    assert len(first) == 6, [q["sql"] for q in first.captured_queries]
+    assert len(retry) == 6, [q["sql"] for q in retry.captured_queries]
+
+
+def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
+    settings: Any, alice: User, veteran: Veteran
+) -> None:
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    settings.API_TOKEN_CACHE_SECONDS = 30
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.post("/api/v1/visits/", visit_body(veteran), format="json")  # caches the token
+    with CaptureQueriesContext(connection) as queries:
+        answer = post_visit(client, veteran, "token")
+    assert answer.status_code == 201
+    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
 
 
 def test_without_a_key_each_post_is_a_new_visit(alice: User, veteran: Veteran) -> None:
@@ -222,21 +259,29 @@ def test_the_schema_generates_with_the_new_endpoints(alice: User) -> None:
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)
 
 
-def test_a_retry_that_loses_the_race_answers_the_winners_visit(
-    alice: User, veteran: Veteran, monkeypatch: pytest.MonkeyPatch
+def test_a_retry_meets_the_constraint_and_answers_the_first_visit(
+    alice: User, veteran: Veteran
 ) -> None:
-    """The path a concurrent loser takes: its look-up missed, its insert hits the constraint."""
-    from veterans import services
-
+    """No look-up before the insert: the retry's insert meets the unique key, adds
+    nothing (no visit, no audit entry) and answers the first visit."""
     client = api_as(alice)
-    first = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="late")
-    real = services.visit_by_key
-    misses = iter([None, None])
-    monkeypatch.setattr(
-        services, "visit_by_key", lambda **kw: next(misses, None) or real(**kw)
-    )
-    again = client.post("/api/v1/visits/", visit_body(veteran), format="json",
-                        HTTP_IDEMPOTENCY_KEY="late")
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    first = post_visit(client, veteran, "late")
+    with CaptureQueriesContext(connection) as queries:
+        again = post_visit(client, veteran, "late")
+    assert again.status_code == 200 and again.json() == first.json()
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "ON CONFLICT" in inserts[0]
     assert Visit.objects.count() == 1
+    assert AuditEntry.objects.filter(object_type="veterans.visit").count() == 1
+
+
+def test_a_retry_whose_veteran_moved_away_still_answers_the_first_visit(
+    alice: User, veteran: Veteran
+) -> None:
+    client = api_as(alice)
+    first = post_visit(client, veteran, "moved")
+    Veteran.objects.filter(pk=veteran.pk).update(region=region("430181101201"))
+    again = post_visit(client, veteran, "moved")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    fresh = post_visit(client, veteran, "new")
+    assert fresh.status_code == 400 and "veteran" in fresh.json()
