@@ -92,6 +92,15 @@ def ministry(world: None) -> User:
 
 
 @pytest.fixture
+def token_cache(settings: Any) -> None:
+    """API tokens cached as with Redis, in this process's own memory: the other test
+    workers clear the shared Redis database whenever one of their tests starts."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "token-tests"}}
+    settings.API_TOKEN_CACHE_SECONDS = 30
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

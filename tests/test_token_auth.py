@@ -18,11 +18,6 @@ from config.auth import _token_cache_key
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def token_cache(settings: Any) -> None:
-    settings.API_TOKEN_CACHE_SECONDS = 30
-
-
 def client_for(token: Token) -> APIClient:
     return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
 

@@ -121,12 +121,11 @@ def test_logging_a_visit_costs_six_queries_first_time_and_on_a_retry(
 
 
 def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
-    settings: Any, alice: User, veteran: Veteran
+    token_cache: None, alice: User, veteran: Veteran
 ) -> None:
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    settings.API_TOKEN_CACHE_SECONDS = 30
     client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
     client.post("/api/v1/visits/", visit_body(veteran), format="json")  # caches the token
     with CaptureQueriesContext(connection) as queries:
