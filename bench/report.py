@@ -71,17 +71,20 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "## Under load (concurrent users on loopback)",
             "",
-            "| measurement | users | seconds | requests | throughput req/s | p50 ms | p95 ms | "
-            "p99 ms | errors | statuses |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| measurement | users | offered req/s | seconds | requests | throughput req/s | "
+            "p50 ms | p95 ms | p99 ms | errors | answers |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for r in results["loads"]:
             lines.append(
-                f"| {r['name']} | {r['users']} | {r['seconds']} | {r['n']:,} | "
+                f"| {r['name']} | {r['users']} | {_offered(r.get('offered_rps'))} | "
+                f"{r['seconds']} | {r['n']:,} | "
                 f"**{r['throughput_rps']:,.1f}** | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
                 f"{_ms(r['p99_ms'])} | {r['errors']} | {r['statuses']} |"
             )
-        notes = [f"- {r['name']}: {r['note']}" for r in results["loads"] if r.get("note")]
+        notes = [f"- {r['name']}: {r['note']}"
+                 + (f"; `{r['command']}`" if r.get("command") else "")
+                 for r in results["loads"] if r.get("note")]
         lines += ["", *notes, ""] if notes else [""]
     lines += mixed_section(results.get("mixed_load"))
     imported = results.get("import")
@@ -145,6 +148,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [f"- {note}" for note in results["notes"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _offered(rate: float | None) -> str:
+    return f"{rate:,.0f}" if rate else "as answered"
 
 
 def _request(method: str, name: str) -> str:

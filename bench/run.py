@@ -67,6 +67,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-seconds", type=float, default=90,
                    help="stop the rounds after this long")
     p.add_argument("--users", type=int, default=50)
+    p.add_argument("--visit-rate", type=float, default=210,
+                   help="visits a second the --users offer together in the paced visit load "
+                   "(0: only the back-to-back one)")
+    p.add_argument("--visit-seconds", type=int, default=30,
+                   help="how long each visit load runs (0: not at all)")
     p.add_argument("--load-seconds", type=float, default=20)
     p.add_argument("--load-max-requests", type=int, default=20_000)
     p.add_argument("--mixed-users", type=int, default=20,
@@ -347,6 +352,30 @@ def measure_loads(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, st
     return rows
 
 
+def measure_visit_loads(ctx: Any, args: argparse.Namespace, notes: list[str]
+                        ) -> list[dict[str, Any]]:
+    """Visit logging under locust: back to back (the saturation throughput), then paced."""
+    from bench.mixed import run_visit_load
+    from bench.registry import VISIT_POST, VISIT_POST_SATURATION
+
+    stages = [(VISIT_POST_SATURATION, 0.0)]
+    if args.visit_rate > 0:
+        stages.append((VISIT_POST, args.visit_rate))
+    stages = [(name, rate) for name, rate in stages if args.only in name]
+    if not stages or args.visit_seconds <= 0:
+        return []
+    scenario = mixed_scenario(ctx)
+    if not scenario.visitors:
+        notes.append("visit load (locust): not run, the database has no veterans")
+        return []
+    rows = []
+    for name, rate in stages:
+        print(f"load: {name}, {args.users} users, {args.visit_seconds} s", flush=True)
+        rows.append(run_visit_load(scenario, name=name, host=f"http://{HOST}:{args.port}",
+                                   users=args.users, rate=rate, seconds=args.visit_seconds))
+    return rows
+
+
 def measure_timings(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
                     ) -> list[dict[str, Any]]:
     from bench.http import Samples
@@ -418,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     with server:
         print("latency: interleaved rounds ...", flush=True)
         latency = measure_probes(ctx, args, skipped)
-        loads = measure_loads(ctx, args, skipped)
+        loads = measure_visit_loads(ctx, args, notes) + measure_loads(ctx, args, skipped)
         mixed = measure_mixed(ctx, args, notes)
     timings = measure_timings(ctx, args, skipped)
     imported = measure_import(args, notes)

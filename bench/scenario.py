@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 SCENARIO_ENV = "FENGQIAO_BENCH_SCENARIO"  # the path of the JSON file bench/run.py writes
+# bench/locust_visits.py: visits a second of each user (0: back to back).
+VISIT_RATE_ENV = "FENGQIAO_BENCH_VISIT_RATE"
 
 # Relative weights of the user classes, and of each class's tasks.
 FRONT_DESK_WEIGHT = 6

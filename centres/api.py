@@ -24,6 +24,14 @@ def _twelve_digits(data: Any) -> str:
 
 
 @extend_schema_field(REGION_CODE_SCHEMA)
+class CodeField(serializers.CharField):
+    """A region code as typed (6, 9 or 12 digits), answered as its 12 digits; no query."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return _twelve_digits(super().to_internal_value(data))
+
+
+@extend_schema_field(REGION_CODE_SCHEMA)
 class RegionCodeField(serializers.SlugRelatedField):
     """A 6-, 9- or 12-digit region code inside the caller's jurisdiction (else "no such")."""
 

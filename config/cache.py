@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -62,11 +62,36 @@ def _all_keys_failed(data: dict[str, Any], *args: Any, **kwargs: Any) -> list[st
     return list(data)
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, keeping one redis-py client per connection pool.
+
+    Django makes a new `redis.Redis` for every cache operation, and with redis-py 8
+    making one costs more than the GET itself on loopback. A redis-py client only
+    borrows connections from its pool and may be shared, so one per pool will do.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            self._clients[id(pool)] = client
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache whose reads miss and writes are skipped while Redis is unreachable.
 
     `incr`/`decr` still raise: a counter that silently stops counting would be wrong.
     """
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
 
     get = _degrade(_default)(RedisCache.get)
     get_many = _degrade(_empty_dict)(RedisCache.get_many)

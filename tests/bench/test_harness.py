@@ -5,7 +5,6 @@ Timings themselves are not tested (STYLE.md: a benchmark is not a test).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,26 +120,6 @@ def test_the_report_shows_ratios_to_the_static_file_and_what_was_skipped() -> No
     assert "100,000 imported, 0 errors, in **31.5 s**" in markdown(results)
 
 
-def test_the_visit_load_posts_the_fixed_body_with_a_fresh_idempotency_key(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("bench.registry.route_exists", lambda path: True)
-    made = LOADS["POST /api/v1/visits/ (log a visit, Idempotency-Key)"](context())
-    assert not isinstance(made, Skipped)
-    first = made.make_request(0, 0)
-    second = made.make_request(0, 1)
-    method, path, body, headers = first
-    assert (method, path) == ("POST", "/api/v1/visits/")
-    assert body is not None
-    payload = json.loads(body)
-    assert payload["veteran"] == 1 and payload["centre"] == "330681107201"
-    assert payload["channel"] in ("in_person", "phone", "online", "home_visit")
-    assert payload["purpose"] in ("policy", "employment", "assistance", "rights", "card",
-                                  "counselling", "honours", "other")
-    assert headers["Authorization"] == "Token s"  # the staff member's token
-    assert headers["Idempotency-Key"] != second[3]["Idempotency-Key"]
-
-
 def test_the_case_statistics_api_is_reported_next_to_the_raw_aggregation() -> None:
     from bench.registry import REPLACED, side_by_side
 
@@ -162,7 +141,8 @@ def test_goals_are_judged_only_where_the_run_measured_something() -> None:
 
     measured = goals({
         "generation": {"rows_per_second": 60_000, "peak_memory_mb": 600.0},
-        "loads": [{"name": VISIT_POST, "throughput_rps": 250.0, "p95_ms": 80.0, "errors": 0}],
+        "loads": [{"name": VISIT_POST, "users": 50, "offered_rps": 250.0,
+                   "throughput_rps": 250.0, "p95_ms": 80.0, "errors": 0}],
         "latency": {"rows": [
             {"name": "GET /api/v1/stats/cases/?region=<p>", "p95_ms": 40.0, "p95_vs_static": 6.0},
         ]},

@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from bench import scenario as s
-from bench.mixed import LOCUSTFILE, ROOT, locust_command, summarise
+from bench.mixed import (
+    LOCUSTFILE,
+    ROOT,
+    VISITS_LOCUSTFILE,
+    locust_command,
+    summarise,
+    visit_load_row,
+)
 from bench.registry import BenchContext, goals
 from bench.report import markdown
 
@@ -155,6 +162,69 @@ def test_the_locust_command_is_headless_bounded_and_on_loopback(tmp_path: Path) 
                         ("--csv", str(tmp_path / "m")), ("--host", "http://127.0.0.1:8105")):
         assert command[command.index(flag) + 1] == value
     assert "--headless" in command and "--only-summary" in command
+
+
+def visit_run(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"command": "FENGQIAO_BENCH_VISIT_RATE=4.2 locust -f bench/locust_visits.py",
+            "users": 50, "spawn_rate": 50, "seconds": 30, **summary}
+
+
+def test_a_paced_visit_load_is_judged_on_what_it_achieved_and_its_errors(
+    locust_csvs: Path,
+) -> None:
+    from bench.registry import VISIT_POST, VISIT_POST_SATURATION
+
+    failed = visit_load_row(VISIT_POST, visit_run(summarise(locust_csvs, exit_code=1)),
+                            users=50, rate=210, seconds=30)
+    assert (failed["n"], failed["throughput_rps"], failed["p50_ms"], failed["p95_ms"],
+            failed["p99_ms"]) == (150, 5.0, 33.0, 150.0, 360.0)  # locust's aggregate row
+    assert failed["errors"] == 2 and "CatchResponseError('status 500')" in failed["statuses"]
+    assert failed["offered_rps"] == 210 and "210 requests/s" in failed["note"]
+
+    def verdict(rows: list[dict[str, Any]]) -> bool | None:
+        results: dict[str, Any] = {"generation": None, "loads": rows, "latency": {"rows": []},
+                                   "timings": []}
+        return {g["goal"]: g["met"] for g in goals(results)}[
+            "visit POST ≥ 200 req/s with p95 ≤ 100 ms and no errors"]
+
+    fast = {**failed, "throughput_rps": 208.0, "p95_ms": 40.0, "errors": 0}
+    saturated = {**fast, "name": VISIT_POST_SATURATION, "offered_rps": None,
+                 "throughput_rps": 300.0, "p95_ms": 170.0}
+    assert verdict([fast, saturated]) is True
+    assert verdict([failed, saturated]) is False  # errors, and far below 200 a second
+    assert verdict([{**fast, "p95_ms": 120.0}]) is False
+    assert verdict([{**fast, "throughput_rps": 190.0}]) is False  # could not keep up
+    assert verdict([saturated]) is None  # back to back only: the goal is not judged
+
+
+def test_visit_loggers_arrive_as_a_poisson_process_at_their_rate() -> None:
+    """Exponential gaps of mean 1/r between the starts of a user's visits (a random first
+    one), never a negative wait; at rate 0, back to back."""
+    script = (
+        "import json, os, random, statistics, time\n"
+        "os.environ['FENGQIAO_BENCH_VISIT_RATE'] = '4'\n"
+        "from bench import locust_visits as lv\n"
+        "user = lv.VisitLogger.__new__(lv.VisitLogger)\n"
+        "user.rng = random.Random(1)\n"
+        "user.next_start = time.monotonic()\n"
+        "waits = [user.wait_time() for _ in range(4000)]\n"
+        "gaps = [b - a for a, b in zip(waits, waits[1:])]\n"
+        "idle = lv.VisitLogger.__new__(lv.VisitLogger)\n"
+        "idle.rate = 0.0\n"
+        "print(json.dumps({'rate': user.rate, 'mean': statistics.fmean(gaps),\n"
+        "                  'stdev': statistics.stdev(gaps), 'least': min(waits),\n"
+        "                  'idle': idle.wait_time(), 'tasks': len(lv.VisitLogger.tasks)}))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own arguments
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=True,
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["rate"] == 4.0 and seen["tasks"] == 1 and seen["idle"] == 0.0
+    assert 0.23 < seen["mean"] < 0.27  # 1/4 s
+    assert 0.2 < seen["stdev"] < 0.3  # an exponential's spread equals its mean; a pace has none
+    assert seen["least"] >= 0.0
+    assert VISITS_LOCUSTFILE.exists()
 
 
 def test_the_locustfile_defines_the_weighted_users_and_their_tasks() -> None:

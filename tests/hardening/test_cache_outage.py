@@ -92,3 +92,25 @@ def test_clearing_the_cache_leaves_other_keys_in_its_redis_database(tmp_path: An
             assert not list(client.scan_iter(match="portal:*"))
             assert client.llen("celery") == 1
             assert client.get("other:1:k") == b"another cache's value"
+
+
+def test_the_cache_keeps_one_client_that_survives_a_redis_restart(tmp_path: Any) -> None:
+    """Django would make a redis-py client per operation; the portal's cache keeps one
+    per connection pool, which misses while Redis is down and works again after."""
+    from tests.faults.servers import redis_server
+
+    port = _unused_port()
+    settings = {"default": {**_cache_settings("config.cache.ResilientRedisCache")["default"],
+                            "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    with override_settings(CACHES=settings):
+        cache: Any = caches["default"]
+        with redis_server(port, tmp_path):
+            cache.set("k", "before")
+            assert cache.get("k") == "before"
+            client = cache._cache.get_client()
+            assert cache._cache.get_client() is client
+        assert cache.get("k", "missed") == "missed"  # down: a miss, not an error
+        with redis_server(port, tmp_path):
+            cache.set("k", "after")
+            assert cache.get("k") == "after"
+            assert cache._cache.get_client() is client

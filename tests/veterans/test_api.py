@@ -104,23 +104,23 @@ def test_posting_a_visit_answers_201_and_the_same_key_answers_the_same_visit(
     assert Visit.objects.count() == 1
 
 
-def test_logging_a_visit_costs_six_queries_first_time_and_on_a_retry(
+def test_logging_a_visit_costs_five_queries_first_time_and_on_a_retry(
     alice: User, veteran: Veteran
 ) -> None:
-    """The veteran and the centre (the serializer's), the transaction, the visit's
-    insert and its audit entry; a retry reads the first visit instead of auditing.
-    The jurisdiction is checked on the codes already loaded (issue 7: from 13)."""
+    """The veteran and the centre together, the transaction, the visit's insert and its
+    audit entry; a retry reads the first visit instead of auditing. The jurisdiction is
+    checked on the codes already loaded (issue 7: from 13)."""
     client = api_as(alice)
     with CaptureQueriesContext(connection) as first:
         created = post_visit(client, veteran, "count")
     with CaptureQueriesContext(connection) as retry:
         again = post_visit(client, veteran, "count")
     assert (created.status_code, again.status_code) == (201, 200)
-    assert len(first) == 6, [q["sql"] for q in first.captured_queries]
-    assert len(retry) == 6, [q["sql"] for q in retry.captured_queries]
+    assert len(first) == 5, [q["sql"] for q in first.captured_queries]
+    assert len(retry) == 5, [q["sql"] for q in retry.captured_queries]
 
 
-def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
+def test_with_a_cached_token_a_visit_post_costs_the_same_five_queries(
     token_cache: None, alice: User, veteran: Veteran
 ) -> None:
     from rest_framework.authtoken.models import Token
@@ -131,7 +131,7 @@ def test_with_a_cached_token_a_visit_post_costs_the_same_six_queries(
     with CaptureQueriesContext(connection) as queries:
         answer = post_visit(client, veteran, "token")
     assert answer.status_code == 201
-    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
 
 
 def test_without_a_key_each_post_is_a_new_visit(alice: User, veteran: Veteran) -> None:
@@ -165,6 +165,37 @@ def test_a_veteran_or_centre_outside_is_a_field_error_that_leaks_nothing(
     assert centre_outside.json()["centre"] == [
         m.replace("110101000000", "330681107000") for m in centre_missing.json()["centre"]
     ]
+
+
+def test_a_visit_naming_neither_a_veteran_nor_a_centre_answers_both_errors(
+    alice: User, veteran: Veteran
+) -> None:
+    answer = api_as(alice).post(
+        "/api/v1/visits/", visit_body(veteran, centre="110101") | {"veteran": 999999},
+        format="json",
+    )
+    assert answer.status_code == 400 and set(answer.json()) == {"veteran", "centre"}
+    assert Visit.objects.count() == 0
+
+
+def test_the_parties_of_a_visit_come_in_one_query_with_the_rest_deferred(
+    alice: User, veteran: Veteran
+) -> None:
+    from centres.models import Centre
+    from veterans.selectors import visit_parties
+
+    with CaptureQueriesContext(connection) as queries:
+        found, centre = visit_parties(user=alice, veteran_id=veteran.pk,
+                                      centre_code="330681107000")
+    assert len(queries) == 1
+    assert found is not None and centre is not None
+    assert (found.pk, found.name, found.region_id) == (veteran.pk, veteran.name,
+                                                       veteran.region_id)
+    stored = Centre.objects.get(region_id="330681107000")
+    assert centre.pk == stored.pk
+    assert centre.get_deferred_fields() and centre.level == stored.level  # read on demand
+    assert visit_parties(user=alice, veteran_id=veteran.pk + 1000, centre_code="330681107000"
+                         )[0] is None
 
 
 def test_bad_codes_answer_400_by_field(alice: User, veteran: Veteran) -> None:
