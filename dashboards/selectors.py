@@ -43,7 +43,13 @@ from dashboards.models import (
     DueStat,
     RollupState,
 )
-from dashboards.rollups import STATE, day_start, rollup_version, rollups_refresh
+from dashboards.rollups import (
+    STATE,
+    VERSION_CACHE_KEY,
+    day_start,
+    rollup_version,
+    rollups_refresh,
+)
 from demonstration.selectors import target_rows
 
 CACHE_SECONDS = 10 * 60
@@ -231,19 +237,23 @@ def _rolled_up(
     computes: dict[str, Callable[[], Any]],
 ) -> dict[str, Any]:
     """Figures computed from the rollups alone, each cached until they change (or the
-    day does): a client polling the same statistics costs two cache reads, the rollups'
-    version and then every figure at once."""
-    prefix = (f"dashboards:{{}}:{rollup_version()}:{timezone.localdate(now)}:"
-              f"{area_code(region)}:{period.since}:{period.until}")
-    keys = {name: prefix.format(name) for name in computes}
-    found = cache.get_many(list(keys.values()))
+    day does): a client polling the same statistics costs one cache read. Each figure
+    is kept with the rollups' version it was computed from, and read in the same
+    round trip as the current version; an older one is computed again."""
+    suffix = f"{timezone.localdate(now)}:{area_code(region)}:{period.since}:{period.until}"
+    keys = {name: f"dashboards:{name}:{suffix}" for name in computes}
+    found = cache.get_many([VERSION_CACHE_KEY, *keys.values()])
+    version = found.get(VERSION_CACHE_KEY)
+    if version is None:
+        version = rollup_version()
     figures = {}
     for name, compute in computes.items():
-        figure = found.get(keys[name])
-        if figure is None:
-            figure = compute()
-            cache.set(keys[name], figure, CACHE_SECONDS)
-        figures[name] = figure
+        kept = found.get(keys[name])
+        if kept is not None and kept[0] == version:
+            figures[name] = kept[1]
+        else:
+            figures[name] = compute()
+            cache.set(keys[name], (version, figures[name]), CACHE_SECONDS)
     return figures
 
 
