@@ -164,6 +164,16 @@ def test_the_locust_command_is_headless_bounded_and_on_loopback(tmp_path: Path) 
     assert "--headless" in command and "--only-summary" in command
 
 
+def json_printed_by(script: str) -> Any:
+    """What a script run in a child process printed last, as JSON: locust's import
+    monkey-patches the standard library with gevent, so it never happens here."""
+    done = subprocess.run(  # noqa: S603 - our own arguments
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def visit_run(summary: dict[str, Any]) -> dict[str, Any]:
     return {"command": "FENGQIAO_BENCH_VISIT_RATE=4.2 locust -f bench/locust_visits.py",
             "users": 50, "spawn_rate": 50, "seconds": 30, **summary}
@@ -215,11 +225,7 @@ def test_visit_loggers_arrive_as_a_poisson_process_at_their_rate() -> None:
         "                  'stdev': statistics.stdev(gaps), 'least': min(waits),\n"
         "                  'idle': idle.wait_time(), 'tasks': len(lv.VisitLogger.tasks)}))\n"
     )
-    done = subprocess.run(  # noqa: S603 - our own arguments
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        check=True,
-    )
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = json_printed_by(script)
     assert seen["rate"] == 4.0 and seen["tasks"] == 1 and seen["idle"] == 0.0
     assert 0.23 < seen["mean"] < 0.27  # 1/4 s
     assert 0.2 < seen["stdev"] < 0.3  # an exponential's spread equals its mean; a pace has none
@@ -238,11 +244,7 @@ def test_the_locustfile_defines_the_weighted_users_and_their_tasks() -> None:
         "                         'tasks': {n: names.count(n) for n in names}}\n"
         "print(json.dumps(out))\n"
     )
-    done = subprocess.run(  # noqa: S603 - our own arguments
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        check=True,
-    )
-    users = json.loads(done.stdout.strip().splitlines()[-1])
+    users = json_printed_by(script)
     assert users == {
         "FrontDeskStaff": {"weight": 6, "abstract": False,
                            "tasks": {"log_visit": 3, "work_on_a_case": 2}},
