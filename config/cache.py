@@ -1,9 +1,13 @@
-"""A Redis cache that degrades to a miss when Redis is down.
+"""A Redis cache that degrades to a miss when Redis is down, and follows Sentinel.
 
 Django's RedisCache raises on any connection error, so a Redis outage would turn
 every page that touches the cache into a server error. The cache only ever holds
 what can be recomputed, so here a failed read is a miss and a failed write is
 skipped, with a warning in the log.
+
+With a LOCATION that lists Redis Sentinels as kombu writes them
+(`sentinel://s1:26379;sentinel://s2:26379/0`) and the OPTION `sentinel_master`, the
+cache asks the Sentinels where the master is, and again after a failover.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.sentinel import Sentinel
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +68,50 @@ def _all_keys_failed(data: dict[str, Any], *args: Any, **kwargs: Any) -> list[st
     return list(data)
 
 
+SENTINEL_SCHEME = "sentinel://"
+
+
+def sentinel_addresses(servers: list[str]) -> tuple[list[tuple[str, int]], int]:
+    """The Sentinels' (host, port) and the database number of a kombu-style location
+    (Django has already split it at the semicolons)."""
+    addresses, db = [], 0
+    for server in servers:
+        parts = urlsplit(server)
+        addresses.append((parts.hostname or "127.0.0.1", parts.port or 26379))
+        if parts.path.strip("/"):
+            db = int(parts.path.strip("/"))
+    return addresses, db
+
+
 class _OneClientPerPool(RedisCacheClient):
-    """Django's Redis cache client, keeping one redis-py client per connection pool.
+    """Django's Redis cache client, keeping one redis-py client per connection pool,
+    and taking its one pool from the Sentinels when given a `sentinel_master`.
 
     Django makes a new `redis.Redis` for every cache operation, and with redis-py 8
     making one costs more than the GET itself on loopback. A redis-py client only
     borrows connections from its pool and may be shared, so one per pool will do.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers: list[str], sentinel_master: str = "", **options: Any) -> None:
+        super().__init__(servers, **options)
         self._clients: dict[int, Any] = {}
+        self._sentinel_master = sentinel_master
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        if not self._sentinel_master:
+            return super()._get_connection_pool(write)  # type: ignore[misc]
+        pools: dict[Any, Any] = self._pools  # type: ignore[attr-defined]
+        if SENTINEL_SCHEME not in pools:
+            addresses, db = sentinel_addresses(self._servers)  # type: ignore[attr-defined]
+            options: dict[str, Any] = self._pool_options  # type: ignore[attr-defined]
+            sentinels = Sentinel(addresses, sentinel_kwargs={
+                key: value for key, value in options.items() if key.startswith("socket_")})
+            pools[SENTINEL_SCHEME] = sentinels.master_for(
+                self._sentinel_master, db=db, **options).connection_pool
+        return pools[SENTINEL_SCHEME]
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:
             client = self._client(connection_pool=pool)  # type: ignore[attr-defined]

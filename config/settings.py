@@ -2,7 +2,9 @@
 
 DATABASE_URL   database (default: embedded SQLite at ./db.sqlite3)
 DATABASE_REPLICA_URL  an optional read replica for dashboards and statistics
-REDIS_URL      Celery broker and Django cache (default: eager tasks, local-memory cache)
+REDIS_URL      Celery broker and Django cache (default: eager tasks, local-memory cache);
+               Sentinels as `sentinel://s1:26379;sentinel://s2:26379/0` with
+               REDIS_SENTINEL_MASTER (default "fengqiao") naming the master they watch
 SECRET_KEY     required when DEBUG is off
 DEBUG          1/0 (default 1 for the development server)
 ALLOWED_HOSTS  comma-separated host names
@@ -158,6 +160,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # --- Redis: cache and Celery broker ---------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Redis behind Sentinel (docs/scaling.md §4): the broker, the results and the cache ask
+# the Sentinels for the master, and follow it when they fail over.
+REDIS_SENTINEL_MASTER = (
+    env("REDIS_SENTINEL_MASTER", default="fengqiao") if REDIS_URL.startswith("sentinel://")
+    else ""
+)
+_SENTINEL_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER} if REDIS_SENTINEL_MASTER else {}
 # Each pytest-xdist worker keeps its cache keys apart from the other's.
 _TEST_WORKER = env("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL:
@@ -168,7 +177,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fengqiao")
             + (f"-{_TEST_WORKER}" if _TEST_WORKER else ""),
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5, "socket_timeout": 0.5,
+                **({"sentinel_master": REDIS_SENTINEL_MASTER} if REDIS_SENTINEL_MASTER else {}),
+            },
         }
     }
 else:
@@ -191,7 +203,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
     "socket_connect_timeout": 5,
     "socket_timeout": 10,
+    **_SENTINEL_OPTIONS,
 }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _SENTINEL_OPTIONS
 # Queues by kind, so a long night job never holds up an import somebody waits for:
 # `interactive` (imports, the outbox), `rollups` (dashboards), `nightly` (recomputations
 # and the morning job). Workers consume them all: `celery -A config worker -Q

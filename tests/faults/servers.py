@@ -91,6 +91,55 @@ def redis_server(port: int, workdir: Path) -> Iterator[RedisServer]:
             server.stop()
 
 
+class SentinelServer:
+    """A Redis Sentinel watching one master as `name`, quick to call it down (1 s)."""
+
+    def __init__(self, port: int, workdir: Path, master: RedisServer,
+                 name: str = "fengqiao") -> None:
+        self.port, self.workdir, self.master, self.name = port, workdir, master, name
+        self.url = f"sentinel://127.0.0.1:{port}/0"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own arguments
+            [REDIS_CLI, "-p", str(self.port), *args],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+
+    def master_port(self) -> int | None:
+        answer = self.cli("sentinel", "get-master-addr-by-name", self.name).stdout.split()
+        return int(answer[1]) if len(answer) == 2 else None
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        config = self.workdir / f"sentinel-{self.port}.conf"  # Sentinel rewrites it
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndaemonize yes\n"
+            f"dir {self.workdir}\n"
+            f"pidfile {self.workdir / f'sentinel-{self.port}.pid'}\n"
+            f"logfile {self.workdir / f'sentinel-{self.port}.log'}\n"
+            f"sentinel monitor {self.name} 127.0.0.1 {self.master.port} 1\n"
+            f"sentinel down-after-milliseconds {self.name} 1000\n"
+            f"sentinel failover-timeout {self.name} 5000\n"
+        )
+        subprocess.run([REDIS_SERVER, str(config), "--sentinel"],  # noqa: S603
+                       check=True, timeout=10)
+        wait_until(lambda: self.master_port() == self.master.port, seconds=10,
+                   what=f"sentinel on {self.port}")
+
+    def stop(self) -> None:
+        self.cli("shutdown", "nosave")
+
+
+@contextmanager
+def sentinel_server(port: int, workdir: Path, master: RedisServer) -> Iterator[SentinelServer]:
+    sentinel = SentinelServer(port, workdir, master)
+    sentinel.start()
+    try:
+        yield sentinel
+    finally:
+        sentinel.stop()
+
+
 def _forget_connections() -> None:
     """Drop the app's pooled broker connections (they know the old URL)."""
     if celery_app._pool is not None:
