@@ -10,7 +10,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from centres import codes
@@ -53,13 +53,14 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
     Served from the latest snapshot of that year; computed on the fly (not
     stored) when the year has none yet.
     """
-    latest = TargetSnapshot.objects.filter(year=year).aggregate(d=Max("date"))["d"]
-    if latest is not None:
-        snapshots = (
-            TargetSnapshot.objects.filter(_in_scope(user, region_code), year=year, date=latest)
-            .select_related("region")
-            .order_by("region_id")
-        )
+    of_the_year = TargetSnapshot.objects.filter(year=year)
+    latest = of_the_year.order_by("-date").values("date")[:1]
+    snapshots = list(
+        of_the_year.filter(_in_scope(user, region_code), date=Subquery(latest))
+        .select_related("region")
+        .order_by("region_id")
+    )  # one query: the statistics API's path
+    if snapshots or of_the_year.exists():
         return [
             TargetRow(
                 region=s.region, year=year, total=s.total, demonstration=s.demonstration,

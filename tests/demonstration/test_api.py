@@ -94,6 +94,24 @@ def test_the_answer_comes_from_the_latest_snapshot_of_the_year(
     assert api_as(ministry).get(URL, {"year": 2026}).json()[0]["demonstration"] == 4
 
 
+def test_a_year_with_snapshots_is_read_in_one_query_even_where_none_is_in_scope(
+    ministry: User, zhuji_and_liuyang: None, time_machine: Any
+) -> None:
+    """The latest snapshot's rows in one query; a year that has snapshots, none of them in
+    the caller's area, answers nothing rather than computing the target on the fly."""
+    from demonstration.selectors import target_rows
+
+    time_machine.move_to("2026-06-01 10:00+08:00")
+    call_command("recompute_targets", "--year", "2026")
+    with CaptureQueriesContext(connection) as queries:
+        rows = target_rows(user=ministry, year=2026)
+    assert len(queries) == 1 and {r.region.code for r in rows} == {
+        "330681000000", "430181000000"}
+    with CaptureQueriesContext(connection) as queries:
+        assert target_rows(user=ministry, year=2026, region_code="110000") == []
+    assert len(queries) == 2  # the rows, then whether the year has any
+
+
 @pytest.mark.parametrize("snapshot", [False, True])
 def test_the_number_of_queries_does_not_grow_with_the_regions(
     ministry: User, snapshot: bool
