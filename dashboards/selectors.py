@@ -239,32 +239,28 @@ def rollups_fresh_enough() -> None:
 
 
 def _rolled_up(
+    figure: str,
     region: Region | None,
     period: Period,
     now: datetime.datetime,
-    computes: dict[str, Callable[[], Any]],
-) -> dict[str, Any]:
-    """Figures computed from the rollups alone, each cached until they change (or the
-    day does): a client polling the same statistics costs one cache read. Each figure
-    is kept with the rollups' version it was computed from, and read in the same
-    round trip as the current version; an older one is computed again."""
-    suffix = f"{timezone.localdate(now)}:{area_code(region)}:{period.since}:{period.until}"
-    keys = {name: f"dashboards:{name}:{suffix}" for name in computes}
-    found = cache.get_many([VERSION_CACHE_KEY, *keys.values()])
+    compute: Callable[[], Any],
+) -> Any:
+    """A figure computed from the rollups alone, cached until they change (or the day
+    does): a client polling the same statistics costs one cache read. The figure is
+    kept with the rollups' version it was computed from and read in the same round
+    trip as the current version; an older one is computed again."""
+    key = (f"dashboards:{figure}:{timezone.localdate(now)}:{area_code(region)}:"
+           f"{period.since}:{period.until}")
+    found = cache.get_many([VERSION_CACHE_KEY, key])
     version = found.get(VERSION_CACHE_KEY)
     if version is None:
         version = rollup_version()
-    figures, computed = {}, {}
-    for name, compute in computes.items():
-        kept = found.get(keys[name])
-        if kept is not None and kept[0] == version:
-            figures[name] = kept[1]
-        else:
-            figures[name] = compute()
-            computed[keys[name]] = (version, figures[name])
-    if computed:
-        cache.set_many(computed, CACHE_SECONDS)
-    return figures
+    kept = found.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    value = compute()
+    cache.set(key, (version, value), CACHE_SECONDS)
+    return value
 
 
 def case_stats(
@@ -274,7 +270,7 @@ def case_stats(
     deadlines falling today) when the rollups' part is cached."""
     rollups_fresh_enough()
     now = now or timezone.now()
-    sums = _rolled_up(region, period, now, {"cases": lambda: _sums(region, period, now)})["cases"]
+    sums = _rolled_up("cases", region, period, now, lambda: _sums(region, period, now))
     return case_figures(
         sums, overdue=sums[OVERDUE_BEFORE_TODAY] + _due_today_count(region, period, now),
         code=area_code(region),
@@ -284,8 +280,8 @@ def case_stats(
 def visit_stats(*, region: Region | None, period: Period) -> dict[str, Any]:
     """Visit statistics of a region's subtree: one query, none when cached."""
     rollups_fresh_enough()
-    rolled_up = _rolled_up(region, period, timezone.now(), {"sums": lambda: _sums(region, period)})
-    return visit_figures(rolled_up["sums"], code=area_code(region))
+    sums = _rolled_up("sums", region, period, timezone.now(), lambda: _sums(region, period))
+    return visit_figures(sums, code=area_code(region))
 
 
 # --- the dashboard ----------------------------------------------------------------
