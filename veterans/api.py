@@ -52,11 +52,6 @@ class MaskedIdNumberField(serializers.CharField):
         return mask_id_number(str(value))
 
 
-class VisibleVeteranField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Veteran]:
-        return Veteran.objects.visible_to(self.context["request"].user)
-
-
 def _raise_drf(exc: DjangoValidationError, field: str) -> None:
     if hasattr(exc, "error_dict"):
         raise ValidationError({k: [str(m) for e in v for m in e.messages]
@@ -123,11 +118,12 @@ LOGGABLE_OUTCOMES = [c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.C
 
 
 class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
-    veteran = VisibleVeteranField(queryset=Veteran.objects.all())
+    """A visit as the API answers it; what a client sends is a `VisitInputSerializer`."""
+
+    veteran = serializers.IntegerField(source="veteran_id", read_only=True)
     veteran_name = serializers.CharField(source="veteran.name", read_only=True)
-    centre = CentreCodeField()
+    centre = serializers.CharField(source="centre.region_id", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
-    outcome = serializers.ChoiceField(choices=LOGGABLE_OUTCOMES, default=Visit.Outcome.ANSWERED)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -136,12 +132,7 @@ class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
             "id", "veteran", "veteran_name", "centre", "region", "visited_at", "channel",
             "purpose", "summary", "outcome", "recorded_by", "created_at",
         ]
-        read_only_fields = ["id", "visited_at", "created_at"]
-
-    def to_representation(self, instance: Visit) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["outcome"] = instance.outcome  # case_opened is answered, never accepted
-        return data
+        read_only_fields = fields
 
 
 class VisitInputSerializer(FieldsBuiltOnceMixin, serializers.Serializer):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,14 @@ needs_servers = pytest.mark.skipif(
     reason="a worker subprocess cannot see SQLite's in-memory test database; "
     "CI runs these on PostgreSQL with Redis",
 )
+
+
+def unused_port() -> int:
+    """A free port on loopback for a server of a test's own."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 def wait_until(check: Callable[[], object], *, seconds: float, what: str) -> None:

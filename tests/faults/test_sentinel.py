@@ -4,7 +4,6 @@ through the Sentinels, and the cache follows it through a failover."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,14 @@ from django.test import override_settings
 from redis import Redis
 
 from config.celery import app as celery_app
-from tests.faults.servers import ROOT, broker, redis_server, sentinel_server, wait_until
-
-
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+from tests.faults.servers import (
+    ROOT,
+    broker,
+    redis_server,
+    sentinel_server,
+    unused_port,
+    wait_until,
+)
 
 
 def _sentinel_cache(url: str) -> dict[str, Any]:
@@ -34,12 +33,12 @@ def _sentinel_cache(url: str) -> dict[str, Any]:
 
 
 def test_the_cache_follows_the_master_through_a_failover(tmp_path: Path) -> None:
-    with redis_server(_unused_port(), tmp_path) as master, \
-            redis_server(_unused_port(), tmp_path) as replica:
+    with redis_server(unused_port(), tmp_path) as master, \
+            redis_server(unused_port(), tmp_path) as replica:
         replica.cli("replicaof", "127.0.0.1", str(master.port))
         wait_until(lambda: "master_link_status:up" in replica.cli("info", "replication").stdout,
                    seconds=10, what="the replica to follow the master")
-        with sentinel_server(_unused_port(), tmp_path, master) as sentinel, \
+        with sentinel_server(unused_port(), tmp_path, master) as sentinel, \
                 override_settings(CACHES=_sentinel_cache(sentinel.url)):
             cache: Any = caches["default"]
             cache.set("k", "before")
@@ -61,8 +60,8 @@ def test_the_cache_follows_the_master_through_a_failover(tmp_path: Path) -> None
 
 
 def test_celery_publishes_to_the_master_the_sentinels_name(tmp_path: Path) -> None:
-    with redis_server(_unused_port(), tmp_path) as master, \
-            sentinel_server(_unused_port(), tmp_path, master) as sentinel:
+    with redis_server(unused_port(), tmp_path) as master, \
+            sentinel_server(unused_port(), tmp_path, master) as sentinel:
         conf = celery_app.conf
         saved = dict(conf.broker_transport_options or {})
         conf.broker_transport_options = {**saved, "master_name": "fengqiao"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,20 +13,14 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from centres.models import User
-
-
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+from tests.faults.servers import redis_server, unused_port
 
 
 def _cache_settings(backend: str) -> dict[str, Any]:
     return {
         "default": {
             "BACKEND": backend,
-            "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -74,9 +67,8 @@ def test_pages_and_the_api_render_while_redis_is_down(dead_redis_cache: None, al
 
 def test_clearing_the_cache_leaves_other_keys_in_its_redis_database(tmp_path: Any) -> None:
     """Celery's queues share the Redis database when one REDIS_URL serves both."""
-    from tests.faults.servers import redis_server
 
-    port = _unused_port()
+    port = unused_port()
     with redis_server(port, tmp_path) as redis:
         location = {"LOCATION": redis.url, "KEY_PREFIX": "portal"}
         settings = {"default": {**_cache_settings("config.cache.ResilientRedisCache")["default"],
@@ -97,9 +89,8 @@ def test_clearing_the_cache_leaves_other_keys_in_its_redis_database(tmp_path: An
 def test_the_cache_keeps_one_client_that_survives_a_redis_restart(tmp_path: Any) -> None:
     """Django would make a redis-py client per operation; the portal's cache keeps one
     per connection pool, which misses while Redis is down and works again after."""
-    from tests.faults.servers import redis_server
 
-    port = _unused_port()
+    port = unused_port()
     settings = {"default": {**_cache_settings("config.cache.ResilientRedisCache")["default"],
                             "LOCATION": f"redis://127.0.0.1:{port}/0"}}
     with override_settings(CACHES=settings):
