@@ -115,6 +115,19 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", default="5"))
+# A replica whose replay lags more than this is passed over (reads go to the primary);
+# its state is checked at most every REPLICA_CHECK_SECONDS per process.
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", default="30"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", default="5"))
+# URL names (fnmatch patterns) whose reads may come from the replica: dashboards,
+# the statistics API, exports and the ledger.
+REPLICA_READ_VIEWS = [
+    "dashboards:*",
+    "api:stats-*",
+    "demonstration:targets",
+    "veterans:export",
+    "visits:export",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "centres.User"
