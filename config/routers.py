@@ -21,7 +21,6 @@ from the primary.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import logging
 import time
@@ -35,6 +34,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+
+from config.urlnames import resolved_view_in, view_name_matches
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -115,8 +116,7 @@ def replica_state_forget() -> None:
 
 def replica_view(view_name: str) -> bool:
     """Whether a URL name is one whose reads may come from the replica."""
-    return any(fnmatch.fnmatchcase(view_name, pattern)
-               for pattern in settings.REPLICA_READ_VIEWS)
+    return view_name_matches(view_name, settings.REPLICA_READ_VIEWS)
 
 
 @contextmanager
@@ -196,6 +196,5 @@ class PrimaryPinMiddleware:
 
     def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any,
                      kwargs: Any) -> None:
-        match = request.resolver_match
-        if match is not None and replica_view(match.view_name):
+        if resolved_view_in(request, settings.REPLICA_READ_VIEWS):
             _replica_reads.set(True)  # reset with the request's scope in __call__

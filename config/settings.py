@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
+    # After the locale (the language is part of the ETag): 304 for unchanged statistics.
+    "dashboards.conditional.StatisticsConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,6 +130,8 @@ REPLICA_READ_VIEWS = [
     "veterans:export",
     "visits:export",
 ]
+# Statistics served from the rollups, answered with an ETag and 304 (dashboards/conditional.py).
+STATISTICS_ETAG_VIEWS = ["api:stats-cases*", "api:stats-visits"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "centres.User"
