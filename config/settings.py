@@ -253,6 +253,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- REST framework -------------------------------------------------------
+# API lists the planner expects to hold this many rows or more report an estimated
+# count (config/pagination.py) instead of counting every row.
+EXACT_COUNT_BELOW = int(env("EXACT_COUNT_BELOW", default="10000"))
 # Seconds an API token's key → user look-up is cached (config/auth.py). Only a shared
 # cache can be cleared when a token is deleted or its user changed: none without Redis.
 API_TOKEN_CACHE_SECONDS = int(env("API_TOKEN_CACHE_SECONDS", default="30" if REDIS_URL else "0"))

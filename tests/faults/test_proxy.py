@@ -93,7 +93,7 @@ def test_statistics_through_nginx_revalidate_with_304_and_static_files_come_gzip
         cached = requests.get(f"{base}{url}", headers={**mine, "If-None-Match": etag}, timeout=30)
         assert cached.status_code == 304 and not cached.content
 
-        time.sleep(2.1)  # (second granularity) the proxy's copy has expired: it revalidates with the portal
+        time.sleep(2.1)  # the proxy's copy (1 s, whole seconds) has expired: it revalidates
         revalidated = requests.get(f"{base}{url}", headers={**mine, "If-None-Match": etag},
                                    timeout=30)
         assert revalidated.status_code == 304
