@@ -110,6 +110,16 @@ class VeteranForm(forms.ModelForm):
                     raise ValidationError(str(refused)) from refused
             return normalize_id_number(raw)
 
+    def validate_unique(self) -> None:
+        """The number's uniqueness is answered by the services, never by the model's
+        check: that would say "already exists" of a person registered elsewhere."""
+        exclude = self._get_validation_exclusions()
+        exclude.add("id_number")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         number = data.get("id_number")

@@ -197,8 +197,11 @@ def elsewhere_seen(by: Any) -> int:
 
 
 def registration_gate(by: Any) -> None:
-    """Refuse every registration by a user over the limit of numbers met elsewhere."""
+    """Refuse (audited) every registration by a user over the limit of numbers met
+    elsewhere, until the window ends."""
     if elsewhere_seen(by) >= settings.VETERANS_ELSEWHERE_LIMIT:
+        audit_record(actor=by, action=AuditEntry.Action.REFUSE, obj=TransferRequest(),
+                     changes={"reason": "elsewhere_paused"})
         raise TooManyElsewhere
 
 
@@ -240,7 +243,7 @@ def elsewhere_refuse(*, by: Any, id_number: str, veteran: Veteran) -> None:
         actor=by, action=AuditEntry.Action.REFUSE, obj=veteran,
         changes={"reason": "id_number_elsewhere", "id_number": mask_id_number(id_number)},
     )
-    raise ValidationError({"id_number": [str(NUMBER_NOT_USABLE)]}, code="elsewhere")
+    raise ValidationError(NUMBER_NOT_USABLE, code="elsewhere")
 
 
 def registered_elsewhere(*, by: Any, id_number: object) -> Veteran | None:
@@ -345,7 +348,10 @@ def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Vet
     writer_check(by)
     holder = registered_elsewhere(by=by, id_number=data.get("id_number"))
     if holder is not None and holder.pk != veteran.pk:
-        elsewhere_refuse(by=by, id_number=holder.id_number, veteran=veteran)
+        try:
+            elsewhere_refuse(by=by, id_number=holder.id_number, veteran=veteran)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from exc
     return _veteran_change(veteran=veteran, by=by, data=data)
 
 
