@@ -111,14 +111,10 @@ class VeteranForm(forms.ModelForm):
             return normalize_id_number(raw)
 
     def validate_unique(self) -> None:
-        """The number's uniqueness is answered by the services, never by the model's
-        check: that would say "already exists" of a person registered elsewhere."""
-        exclude = self._get_validation_exclusions()
-        exclude.add("id_number")
-        try:
-            self.instance.validate_unique(exclude=exclude)
-        except ValidationError as exc:
-            self._update_errors(exc)
+        """Nothing: the only unique field is the ID number, whose uniqueness the services
+        answer. The model's check would say "already exists" of a person registered
+        outside the user's jurisdiction (an edit is refused, a registration becomes a
+        transfer request)."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -94,11 +94,14 @@ def test_the_error_report_masks_id_numbers(rf: Any) -> None:
     """Django's error report (the debug page, the mail to ADMINS) carries no full number."""
     from django.views.debug import get_exception_reporter_class
 
+    from config.logfilters import IdNumberMaskingExceptionReporter
+
     request = rf.get("/veterans/", {"search": ID, "q": "33068119900101123%58"})
+    assert get_exception_reporter_class(request) is IdNumberMaskingExceptionReporter
     try:
         raise ValueError(f"no veteran {ID}")
     except ValueError as exc:
-        reporter = get_exception_reporter_class(request)(request, type(exc), exc, exc.__traceback__)
+        reporter = IdNumberMaskingExceptionReporter(request, type(exc), exc, exc.__traceback__)
         for report in (reporter.get_traceback_text(), reporter.get_traceback_html()):
             assert ID not in report and "33068119900101123%58" not in report
             assert MASKED in report

@@ -130,7 +130,8 @@ def test_editing_to_a_number_registered_elsewhere_is_refused_naming_no_one(
     })
     text = answer.content.decode()
     assert answer.status_code == 200 and veteran.name not in text
-    assert "已登记" not in text and "already registered" not in text
+    assert "该公民身份号码已登记" not in text and "already registered" not in text
+    assert "该公民身份号码不能用于此记录" in text
     far_veteran.refresh_from_db()
     assert far_veteran.id_number != veteran.id_number
     assert AuditEntry.objects.filter(actor=charlie, action=AuditEntry.Action.REFUSE).exists()
