@@ -33,15 +33,21 @@ def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
     return bool(region) and user.region.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
 
 
-def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
-    """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
+def _one_or_404(queryset: QuerySet[Any], pk: int | str) -> Any:
+    """The row of a scoped queryset; 404 for missing, forbidden and malformed ids alike."""
     try:
         key = int(pk)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
-    veteran = Veteran.objects.visible_to(user).select_related("region").filter(pk=key).first()
-    if veteran is None:
+    row = queryset.filter(pk=key).first()
+    if row is None:
         raise Http404
+    return row
+
+
+def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
+    """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
+    veteran: Veteran = _one_or_404(Veteran.objects.visible_to(user).select_related("region"), pk)
     return veteran
 
 
@@ -200,13 +206,7 @@ def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
 
 
 def import_job_get_for_user(*, user: Any, pk: int | str) -> ImportJob:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    job = ImportJob.objects.visible_to(user).filter(pk=key).first()
-    if job is None:
-        raise Http404
+    job: ImportJob = _one_or_404(ImportJob.objects.visible_to(user), pk)
     return job
 
 
@@ -233,11 +233,6 @@ def transfer_queues(
 
 
 def transfer_get_for_user(*, user: Any, pk: int | str) -> TransferRequest:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    transfer = TransferRequest.objects.visible_to(user).filter(pk=key).first()
-    if transfer is None:
-        raise Http404
+    """A request in one of the user's two queues; 404 otherwise."""
+    transfer: TransferRequest = _one_or_404(TransferRequest.objects.visible_to(user), pk)
     return transfer

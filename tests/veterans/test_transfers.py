@@ -10,23 +10,17 @@ import datetime
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from centres.models import User
 from tests.conftest import api_as
 from tests.factories.veterans import id_number, veteran_make
+from tests.veterans.test_registry_pages import client_for
 from veterans.imports import veterans_import
 from veterans.models import AuditEntry, TransferRequest, Veteran
 
 pytestmark = pytest.mark.django_db
 
 CHARLIES_VILLAGE = "430181101201"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def body(**overrides: Any) -> dict[str, Any]:
