@@ -223,6 +223,8 @@ def transfer_queues(
         .select_related("veteran", "region", "holding_region", "requested_by", "decided_by")
         .order_by("status", "-created_at", "-id")[:limit]
     )
+    if user.region_id is None:  # nationwide: every request is one they may decide
+        return incoming, []
     outgoing = list(
         TransferRequest.objects.filter(jurisdiction_q(user, "region"))
         .exclude(jurisdiction_q(user, "holding_region"))

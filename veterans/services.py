@@ -121,10 +121,16 @@ def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
     """Register a veteran. Raises ValidationError (DuplicateIdNumber for a number the
     user sees registered), TransferRequested for one registered outside the user's
     jurisdiction, TooManyElsewhere once the user has met too many of those."""
+    _registration_check(by=by, data=data)
+    return _veteran_insert(by=by, data=data)
+
+
+def _registration_check(*, by: Any, data: Mapping[str, Any]) -> None:
+    """Staff only; not paused (TooManyElsewhere); a number registered outside the user's
+    jurisdiction sends a transfer request (TransferRequested) instead of being registered."""
     writer_check(by)
     registration_gate(by)
     transfer_if_registered_elsewhere(by=by, data=data)
-    return _veteran_insert(by=by, data=data)
 
 
 @transaction.atomic
@@ -560,9 +566,7 @@ def visit_log_for_new_veteran(
     existing = visit_by_key(by=by, idempotency_key=idempotency_key)
     if existing is not None:
         return existing, False
-    writer_check(by)
-    registration_gate(by)
-    transfer_if_registered_elsewhere(by=by, data=veteran_data)
+    _registration_check(by=by, data=veteran_data)
     with transaction.atomic():
         try:
             with transaction.atomic():

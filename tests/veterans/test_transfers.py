@@ -263,3 +263,13 @@ def test_the_admin_lists_transfer_requests(transfer: TransferRequest) -> None:
     page = client_for(root).get("/admin/veterans/transferrequest/")
     assert page.status_code == 200 and str(transfer.pk) in page.content.decode()
 
+
+
+def test_a_nationwide_user_sees_each_request_once_to_decide(
+    transfer: TransferRequest, world: None
+) -> None:
+    from tests.conftest import _user
+
+    nationwide = _user("nationwide", None)
+    page = client_for(nationwide).get("/veterans/transfers/")
+    assert list(page.context["incoming"]) == [transfer] and page.context["outgoing"] == []
