@@ -59,7 +59,7 @@ def test_audit_entries_hold_the_birth_year_beside_the_masked_number(
 
 
 def test_older_audit_entries_are_redacted_by_the_migration() -> None:
-    migration = importlib.import_module("veterans.migrations.0007_audit_entries_mask_birth_dates")
+    migration = importlib.import_module("veterans.migrations.0008_audit_entries_mask_birth_dates")
     old = {"id_number": "330681********1014", "birth_date": "1950-01-01", "name": "钱多多"}
     assert migration._redacted(old) == {
         "id_number": "330681************", "birth_date": 1950, "name": "钱多多"}

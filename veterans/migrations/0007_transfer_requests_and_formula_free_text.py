@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('centres', '0001_initial'),
-        ('veterans', '0005_keys_in_composite_indexes'),
+        ('veterans', '0006_name_search_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

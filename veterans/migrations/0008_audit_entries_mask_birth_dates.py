@@ -48,6 +48,6 @@ def redact(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("veterans", "0006_transfer_requests_and_formula_free_text")]
+    dependencies = [("veterans", "0007_transfer_requests_and_formula_free_text")]
 
     operations = [migrations.RunPython(redact, migrations.RunPython.noop)]
