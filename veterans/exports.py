@@ -2,6 +2,8 @@
 
 Exports always mask: a spreadsheet travels (e-mail, USB sticks) and cannot
 audit who reads it, so the full number stays behind the audited detail page.
+Beside the mask a file carries the birth year, never the birth date (see
+`mask_id_number`), and no text in it is ever a formula (`config.spreadsheets`).
 The workbooks are written in openpyxl's write-only mode to a temporary file
 while the rows stream from the database, so memory does not grow with rows.
 """
@@ -16,6 +18,7 @@ import openpyxl
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
+from config.spreadsheets import xlsx_row
 from veterans.audit import audit_record
 from veterans.imports import COLUMNS
 from veterans.models import AuditEntry, Veteran, Visit
@@ -28,7 +31,7 @@ def _spool(headers: list[str], rows: Iterable[list[Any]], title: str) -> IO[byte
     sheet = book.create_sheet(title)
     sheet.append(headers)
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
     book.save(handle)
     handle.seek(0)
@@ -41,13 +44,15 @@ def _yes(value: bool) -> str:
 
 def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, Any]) -> IO[bytes]:
     """The filtered registry, in the import template's columns plus the region's name."""
-    headers = [header for _name, header in COLUMNS] + ["户籍所在地", "登记时间"]
+    headers = [
+        "出生年份" if name == "birth_date" else header for name, header in COLUMNS
+    ] + ["户籍所在地", "登记时间"]
 
     def rows() -> Iterable[list[Any]]:
         with translation.override("zh-hans"):
             for v in queryset.select_related("region").iterator(chunk_size=CHUNK):
                 yield [
-                    v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_date,
+                    v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_year,
                     v.phone, v.discharge_year, v.get_discharge_kind_display(),
                     _yes(v.is_disabled), _yes(v.is_martyr_family), _yes(v.needs_assistance),
                     _yes(v.is_party_secretary), _yes(v.is_volunteer), v.region.name,

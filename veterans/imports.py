@@ -13,6 +13,7 @@ rows are written, the bad ones reported).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -32,6 +34,9 @@ from openpyxl.utils import get_column_letter
 
 from centres import codes
 from centres.models import Level, Region
+from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
+from config.spreadsheets import starts_like_formula, xlsx_row
+from veterans import services
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran
@@ -206,6 +211,9 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
     elif len(name) > 50:
         bad("name", _("the full name is longer than 50 characters."))
     out["name"] = name
+    for text in ("name", "phone"):
+        if starts_like_formula(values.get(text, "")):
+            bad(text, str(_FORMULA_REFUSED))
     sex = ""
     raw_sex = values.get("sex", "")
     if raw_sex:
@@ -277,8 +285,13 @@ def _allowed_regions(by: Any, region_codes: set[str]) -> set[str]:
     )
 
 
-def _registered(numbers: list[str]) -> set[str]:
-    return set(Veteran.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
+def _registered(numbers: list[str]) -> dict[str, str]:
+    """{number: the holder's home region} for the numbers already registered."""
+    return dict(Veteran.objects.filter(id_number__in=numbers).values_list("id_number", "region"))
+
+
+class _TooManyElsewhere(Exception):
+    pass
 
 
 def _insert(veterans: list[Veteran]) -> list[Veteran]:
@@ -352,6 +365,16 @@ def veterans_import(
         return result
     seen: dict[str, int] = {}  # number -> first row: a file may not repeat a number
     batch: list[tuple[int, dict[str, Any]]] = []
+    # Numbers registered outside the user's jurisdiction: each sends a transfer request
+    # once the import is through; more than the user's limit stops the whole file.
+    elsewhere: list[tuple[str, str]] = []  # (number, home region asked for)
+    try:
+        services.registration_gate(by)
+    except services.TooManyElsewhere as exc:
+        result.file_error = str(exc)
+        result.add(1, "", str(exc))
+        return result
+    already = services.elsewhere_seen(by)
 
     def flush() -> None:
         region_codes = {values["region_id"] for _row, values in batch}
@@ -365,9 +388,18 @@ def veterans_import(
                            _("no village or township %(code)s in your jurisdiction.")
                            % {"code": values["region_id"]})
                 problem = True
-            if values["id_number"] in registered:
+            holder_region = registered.get(values["id_number"])
+            if holder_region is not None and by.may_see(holder_region):
                 result.add(row, HEADER_OF["id_number"],
                            _("this resident ID number is already registered."))
+                problem = True
+            elif holder_region is not None and not problem:
+                elsewhere.append((values["id_number"], values["region_id"]))
+                if already + len(elsewhere) > settings.VETERANS_ELSEWHERE_LIMIT:
+                    raise _TooManyElsewhere
+                result.add(row, HEADER_OF["id_number"], str(services.TRANSFER_REQUESTED))
+                problem = True
+            elif holder_region is not None:
                 problem = True
             if not problem:
                 good.append(Veteran(**values))
@@ -419,12 +451,29 @@ def veterans_import(
                 raise _RollBack
     except _RollBack:
         result.imported = 0
+    except _TooManyElsewhere:
+        refused = ImportResult(total=result.total)
+        refused.file_error = str(services.TOO_MANY_ELSEWHERE)
+        refused.add(1, "", refused.file_error)
+        with contextlib.suppress(services.TooManyElsewhere):
+            services.elsewhere_limit_reached(by=by, id_number=elsewhere[-1][0])
+        return refused
     except FileRefused as exc:
         result.file_error = str(exc)
         result.add(1, "", str(exc))
         result.imported = 0
+    for number, region_code in elsewhere:
+        _transfer(by=by, number=number, region_code=region_code)
     result.errors.sort()
     return result
+
+
+def _transfer(*, by: Any, number: str, region_code: str) -> None:
+    holder = services.registered_elsewhere(by=by, id_number=number)
+    region = Region.objects.filter(code=region_code).first()
+    if holder is not None and region is not None:
+        services.elsewhere_count(by=by, id_number=number)
+        services.transfer_request_start(by=by, veteran=holder, region=region)
 
 
 @transaction.atomic
@@ -503,7 +552,7 @@ def error_report_workbook(errors: list[list[Any]]) -> bytes:
     sheet.column_dimensions["C"].width = 80
     sheet.append(["行号", "列", "问题"])
     for row, column, problem in errors:
-        sheet.append([row or "", column, problem])
+        sheet.append(xlsx_row(sheet, [row or "", column, problem]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
@@ -96,9 +96,13 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                     visit, _created = services.visit_log(
                         by=user, veteran=form.chosen, **visit_fields
                     )
+            except services.TransferRequested as exc:
+                messages.info(request, str(exc))
+                return redirect("veterans:transfers")
+            except services.TooManyElsewhere as exc:
+                new_form.add_error("id_number", str(exc))
             except services.DuplicateIdNumber as exc:
-                new_form.add_error("id_number", exc)
-                new_form.duplicate_of = exc.existing
+                _duplicate(new_form, exc)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -136,7 +140,8 @@ def veteran_search(request: HttpRequest) -> JsonResponse:
                 "name": v.name,
                 "id_number": v.id_number_masked,
                 "sex": v.get_sex_display(),
-                "birth_date": v.birth_date.isoformat(),
+                "birth_year": v.birth_year,
+                "born": _("born %(year)s") % {"year": v.birth_year},
                 "phone": v.phone,
                 "region": v.region.name,
                 "needs_assistance": v.needs_assistance,
@@ -211,16 +216,25 @@ def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _duplicate(form: VeteranForm, exc: services.DuplicateIdNumber) -> None:
+    """A number registered meanwhile: linked only when the user sees the veteran."""
+    form.add_error("id_number", exc)
+    if form.user.may_see(exc.existing.region_id):
+        form.duplicate_of = exc.existing
+
+
 def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
+    """The saved veteran; None with the form's errors; or TransferRequested raised."""
     try:
         if form.instance_before is not None:
             return services.veteran_update(
                 veteran=form.instance_before, by=request.user, data=form.veteran_data()
             )
         return services.veteran_create(by=request.user, data=form.veteran_data())
+    except services.TooManyElsewhere as exc:
+        form.add_error("id_number", str(exc))
     except services.DuplicateIdNumber as exc:
-        form.add_error("id_number", exc)
-        form.duplicate_of = exc.existing
+        _duplicate(form, exc)
     except ValidationError as exc:
         _form_errors(form, exc)
     return None
@@ -233,7 +247,11 @@ def veteran_new(request: HttpRequest) -> HttpResponse:
     regions = selectors.home_regions_for(request.user)
     form = VeteranForm(request.POST or None, user=request.user, regions=regions)
     if request.method == "POST" and form.is_valid():
-        veteran = _save_veteran(request, form)
+        try:
+            veteran = _save_veteran(request, form)
+        except services.TransferRequested as exc:
+            messages.info(request, str(exc))
+            return redirect("veterans:transfers")
         if veteran is not None:
             messages.success(request, _("Veteran registered."))
             return redirect("veterans:detail", pk=veteran.pk)
@@ -255,6 +273,34 @@ def veteran_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("veterans:detail", pk=saved.pk)
     return render(request, "veterans/veteran_form.html", {"form": form, "veteran": before})
+
+
+# --- transfer requests (迁入申请) ------------------------------------------------
+
+@login_required
+@require_GET
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """Both queues: requests to this jurisdiction's counties, and requests made from it."""
+    incoming, outgoing = selectors.transfer_queues(user=request.user)
+    return render(request, "veterans/transfer_list.html", {
+        "incoming": incoming, "outgoing": outgoing,
+    })
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or decline a pending request (staff of the holding county)."""
+    transfer = selectors.transfer_get_for_user(user=request.user, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.transfer_request_decide(transfer=transfer, by=request.user, approve=approve)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Transfer request approved.") if approve
+                         else _("Transfer request declined."))
+    return redirect("veterans:transfers")
 
 
 # --- import -------------------------------------------------------------------

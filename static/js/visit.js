@@ -46,7 +46,7 @@
       label.appendChild(document.createTextNode(" "));
       label.appendChild(mono);
       label.appendChild(document.createTextNode(
-        " · " + v.sex + " · " + v.birth_date + " · " + v.region + (v.phone ? " · " + v.phone : "")));
+        " · " + v.sex + " · " + v.born + " · " + v.region + (v.phone ? " · " + v.phone : "")));
       list.appendChild(label);
     });
     toggleNew();
