@@ -25,7 +25,7 @@ from cases.selectors import (
 )
 from cases.services import TransitionRefused, case_allowed_actions, case_open
 from centres.models import Centre
-from centres.selectors import region_paths
+from centres.selectors import centre_paths, region_paths
 from veterans.models import Visit
 from veterans.selectors import veteran_search, veteran_search_one
 
@@ -43,10 +43,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(queue_cases(user=request.user, tab=current, query=query), 50).get_page(
         request.GET.get("page")
     )
+    # Same-name stations (four 青石村 in a county) read with their township: 东山镇 › 青石村….
+    held = centre_paths(case.centre for case in page.object_list)
     context = {
         "tabs": [(t, counts[t.key]) for t in tabs],
         "current": current,
         "page": page,
+        "rows": [(case, held[case.region_id]) for case in page.object_list],
         "query": query,
         "notifications": notification_list(user=request.user),
     }
