@@ -241,7 +241,8 @@ def test_on_a_phone_the_menu_folds_and_lists_become_cards(
     village = staff_at("330681107201", "village")
     resolved_by_the_township(village, alice)
     for n in range(3):
-        v = veteran_make("330681107202", name=f"王建{'军民华'[n]}", born=datetime.date(1970 + n, 1, 9))
+        v = veteran_make("330681107202", name=f"王建{'军民华'[n]}",
+                         born=datetime.date(1970 + n, 1, 9))
         case_make(code="330681107201", by=village, veterans=[v], accept=bool(n),
                   summary=["土地承包合同纠纷", "务工工资拖欠", "邻里排水沟纠纷"][n])
     page = open_as(browser, live_server, village, phone=True)
