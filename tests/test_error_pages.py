@@ -9,14 +9,9 @@ from django.test import Client
 from django.utils import translation
 
 from centres.models import User
+from tests.cases.test_pages import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_an_official_opening_the_visit_page_gets_the_chinese_403_page(ministry: User) -> None:

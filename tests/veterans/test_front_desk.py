@@ -8,22 +8,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.test import Client
 
 from centres.models import User
 from tests.factories.centres import regions_make
 from tests.factories.veterans import id_number, veteran_make
+from tests.veterans.test_visit_page import URL, client_for
 from veterans.imports import COLUMNS, veterans_import
 from veterans.models import Veteran
 
 pytestmark = pytest.mark.django_db
-URL = "/visits/new/"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_an_error_keeps_the_search_and_everything_typed(alice: User, veteran: Veteran) -> None:
