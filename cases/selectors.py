@@ -103,13 +103,20 @@ def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
     ]
 
 
-def queue_search_q(query: str) -> Q:
+def queue_search_q(*, user: Any, query: str) -> Q:
     """Who and what: the case number, the summary, the other parties, a veteran's name,
-    phone or ID number (as the visit page finds veterans)."""
+    phone or ID number (as the visit page finds veterans).
+
+    Numbers match only veterans of the user's jurisdiction, as on the visit page: a
+    case may concern someone from elsewhere, whose full number is not to be confirmed.
+    """
     query = query.strip()
     if not query:
         return Q()
-    who = Veteran.objects.filter(veteran_search_q(query)).values("pk")
+    veterans = Veteran.objects.all()
+    if any(char.isdigit() for char in query):
+        veterans = Veteran.objects.visible_to(user)
+    who = veterans.filter(veteran_search_q(query)).values("pk")
     return (
         Q(number__icontains=query) | Q(summary__icontains=query)
         | Q(other_parties__icontains=query)
@@ -119,16 +126,16 @@ def queue_search_q(query: str) -> Q:
 
 def queue_counts(*, user: Any, tabs: list[Tab], query: str = "") -> dict[str, int]:
     """Every tab's count in one aggregate query."""
-    return Case.objects.visible_to(user).filter(queue_search_q(query)).aggregate(
-        **{tab.key: Count("id", filter=tab.condition) for tab in tabs}
-    )
+    found = Case.objects.visible_to(user).filter(queue_search_q(user=user, query=query))
+    return found.aggregate(**{tab.key: Count("id", filter=tab.condition) for tab in tabs})
 
 
 def queue_cases(*, user: Any, tab: Tab, query: str = "") -> QuerySet[Case]:
     """The tab's cases with who they concern (veterans prefetched: no query per row)."""
     order = ["deadline", "id"] if tab.key not in ("closed",) else ["-closed_at", "-id"]
     return (
-        case_list(user=user).filter(tab.condition).filter(queue_search_q(query))
+        case_list(user=user).filter(tab.condition)
+        .filter(queue_search_q(user=user, query=query))
         .prefetch_related(Prefetch("veterans", queryset=Veteran.objects.order_by("name", "id")))
         .order_by(*order)
     )

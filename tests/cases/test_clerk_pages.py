@@ -66,6 +66,23 @@ def test_the_queue_finds_cases_by_veteran_party_number_or_summary(alice: User) -
     assert found("没有这个人") == set()
 
 
+def test_the_queue_confirms_no_number_of_a_veteran_from_elsewhere(
+    alice: User, county_staff: User
+) -> None:
+    """A case received in 枫桥镇 may concern a veteran living in 店口镇: alice finds it by
+    name, but not by that veteran's ID number (the county, which sees him, does)."""
+    elsewhere = veteran_make("330681108201", name="王店口")
+    case = case_make(code="330681107", by=alice, veterans=[elsewhere])
+
+    def found(user: User, query: str) -> list[int]:
+        page = client_for(user).get("/cases/", {"tab": "mediation", "q": query})
+        return [c.pk for c in page.context["page"].object_list]
+
+    assert found(alice, "王店口") == [case.pk]
+    assert found(alice, elsewhere.id_number) == []
+    assert found(county_staff, elsewhere.id_number) == [case.pk]
+
+
 def test_the_queue_costs_the_same_queries_for_more_cases(alice: User) -> None:
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:

@@ -4,7 +4,9 @@ users know, a case number after a visit opened one (issue 18)."""
 from __future__ import annotations
 
 import datetime
+import io
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -14,7 +16,7 @@ from tests.factories.centres import regions_make
 from tests.factories.veterans import id_number, veteran_make
 from tests.veterans.test_visit_page import URL, client_for
 from veterans.imports import COLUMNS, veterans_import
-from veterans.models import Veteran
+from veterans.models import ImportJob, Veteran
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,21 @@ def test_the_import_takes_place_names_and_asks_when_one_is_shared(
     }
     [(row, column, problem)] = result.errors
     assert (row, column) == (4, "户籍所在地") and "店口镇 › 枫源村" in problem
+
+
+def test_the_import_report_is_written_in_the_uploaders_language(
+    county_staff: User, tmp_path: Path, settings: object,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from tests.veterans.test_imports import bad_rows, upload_page, xlsx
+
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    client = client_for(county_staff)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    upload_page(client, xlsx(bad_rows(), tmp_path), "valid", django_capture_on_commit_callbacks)
+    problems = " ".join(str(problem) for _row, _column, problem in ImportJob.objects.get().errors)
+    assert "registered" in problems or "check" in problems
+    assert not any("\u4e00" <= char <= "\u9fff" for char in problems.replace("户籍所在地", ""))
+    report = client.get(f"/veterans/import/{ImportJob.objects.get().pk}/errors.xlsx")
+    header = next(openpyxl.load_workbook(io.BytesIO(report.content)).worksheets[0].values)
+    assert header == ("row", "column", "problem")
