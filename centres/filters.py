@@ -75,9 +75,12 @@ class SubtreeFilter(RegionCodeFilter):
         return qs.filter(within_q(value, self.field_name))
 
 
-@extend_schema_field({"type": "string", "example": "330681"})
 class SubtreeByNameFilter(SubtreeFilter):
-    """The subtree of a region given by its code or, on the pages, by its name."""
+    """The subtree of a region given by its code or by its name in the user's area.
+
+    The API documents the code (its schema is the code's); a name is a convenience of
+    the pages and is not promised to API clients.
+    """
 
     field_class = RegionNameOrCodeField
 
