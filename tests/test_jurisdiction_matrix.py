@@ -189,6 +189,7 @@ EXEMPT = {
     "logout": "POST only; ends the caller's own session",
     "set_language": "public: sets the caller's language",
     "health": "public liveness check, no data",
+    "favicon": "public: the portal's icon, no data",
     "schema": "the API description, no records",
     "api-docs": "the API description, no records",
     "veterans:transfer_decide": "POST only, on a transfer request (none in this world): 404 "

@@ -17,6 +17,7 @@ from typing import IO, Any
 import openpyxl
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from openpyxl.utils import get_column_letter
 
 from config.spreadsheets import xlsx_row
 from veterans.audit import audit_record
@@ -26,9 +27,20 @@ from veterans.models import AuditEntry, Veteran, Visit
 CHUNK = 2000
 
 
+# Column widths (in characters of the default font; a Chinese character takes two) that
+# show a whole value: the masked number, a timestamp, a centre's name, a summary.
+WIDTHS = {
+    "公民身份号码": 22, "登记时间": 18, "来访时间": 18, "服务中心（站）": 28, "区划代码": 15,
+    "户籍所在地": 15, "户籍所在地名称": 24, "内容摘要": 48, "联系电话": 15, "出生日期": 12,
+}
+
+
 def _spool(headers: list[str], rows: Iterable[list[Any]], title: str) -> IO[bytes]:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title)
+    for index, header in enumerate(headers, start=1):
+        width = WIDTHS.get(header, max(10, 2 * len(header) + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(headers)
     for row in rows:
         sheet.append(xlsx_row(sheet, row))
@@ -46,7 +58,7 @@ def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, 
     """The filtered registry, in the import template's columns plus the region's name."""
     headers = [
         "出生年份" if name == "birth_date" else header for name, header in COLUMNS
-    ] + ["户籍所在地", "登记时间"]
+    ] + ["户籍所在地名称", "登记时间"]
 
     def rows() -> Iterable[list[Any]]:
         with translation.override("zh-hans"):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Region
+from centres.selectors import region_paths
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
 from veterans.selectors import veteran_possible_duplicates
@@ -24,7 +25,7 @@ from veterans.signals import CASE_CATEGORIES
 
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.name}（{obj.code}）"
+        return region_paths([obj.code])[obj.code]
 
 
 class VeteranForm(forms.ModelForm):
@@ -52,7 +53,8 @@ class VeteranForm(forms.ModelForm):
         ]
         labels = {"name": _("full name")}
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            # The date input reads only yyyy-MM-dd, whatever the language's date format.
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "id_number": forms.TextInput(
                 attrs={"autocomplete": "off", "inputmode": "text", "maxlength": 18}
             ),
@@ -70,9 +72,10 @@ class VeteranForm(forms.ModelForm):
         region_field.queryset = Region.objects.visible_to(user).filter(
             level__in=["township", "village"]
         )
-        if regions is not None:  # already loaded: the select costs no query
+        if regions is not None:  # already loaded: the select costs one query (the parents)
+            paths = region_paths(r.code for r in regions)
             region_field.choices = [("", "---------")] + [
-                (r.code, region_field.label_from_instance(r)) for r in regions
+                (r.code, paths[r.code]) for r in regions
             ]
         for name in ("sex", "birth_date"):
             if name in self.fields:

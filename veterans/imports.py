@@ -37,6 +37,7 @@ from centres.models import Level, Region
 from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
 from config.spreadsheets import starts_like_formula, xlsx_row
 from veterans import services
+from centres.selectors import RegionNotFound, region_resolve
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran
@@ -49,7 +50,7 @@ ERRORS_KEPT = 10000  # the report keeps the first ten thousand problems; the cou
 COLUMNS: list[tuple[str, str]] = [
     ("name", "姓名"),
     ("id_number", "公民身份号码"),
-    ("region", "户籍所在地区划代码"),
+    ("region", "户籍所在地"),
     ("sex", "性别"),
     ("birth_date", "出生日期"),
     ("phone", "联系电话"),
@@ -63,7 +64,10 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 REQUIRED = ("name", "id_number", "region")
 HEADER_OF = dict(COLUMNS)
-FIELD_OF_HEADER = {header: name for name, header in COLUMNS} | {name: name for name, _ in COLUMNS}
+FIELD_OF_HEADER = (
+    {header: name for name, header in COLUMNS} | {name: name for name, _ in COLUMNS}
+    | {"户籍所在地区划代码": "region"}  # the header of earlier templates
+)
 FLAGS = ("is_disabled", "is_martyr_family", "needs_assistance", "is_party_secretary",
          "is_volunteer")
 TRUE = {"是", "1", "y", "yes", "true", "√", "✓", "t"}
@@ -240,10 +244,14 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
             else:
                 if given != out["birth_date"]:
                     bad("birth_date", _("the birth date does not match the ID number."))
-    try:
-        out["region_id"] = codes.normalize_code(values.get("region", ""))
-    except codes.InvalidCode as exc:
-        bad("region", str(exc))
+    place = values.get("region", "")
+    if place and not (place.isascii() and place.isdigit()):
+        out["region_id"] = place  # a name (东山镇 › 青石村): the batch resolves it
+    else:
+        try:
+            out["region_id"] = codes.normalize_code(place)
+        except codes.InvalidCode as exc:
+            bad("region", str(exc))
     phone = values.get("phone", "")
     if len(phone) > 20:
         bad("phone", _("the phone number is longer than 20 characters."))
@@ -376,14 +384,35 @@ def veterans_import(
         return result
     already = services.elsewhere_seen(by)
 
+    places: dict[str, str | RegionNotFound] = {}  # a name typed in the file -> its code
+
     def flush() -> None:
+        for _row, values in batch:
+            place = values["region_id"]
+            if not place.isdigit() and place not in places:
+                try:
+                    places[place] = region_resolve(
+                        user=by, text=place, levels=[Level.TOWNSHIP, Level.VILLAGE]
+                    ).code
+                except RegionNotFound as exc:
+                    places[place] = exc
+        unresolved: dict[int, str] = {}
+        for row, values in batch:
+            found = places.get(values["region_id"])
+            if isinstance(found, RegionNotFound):
+                unresolved[row] = str(found)
+            elif found is not None:
+                values["region_id"] = found
         region_codes = {values["region_id"] for _row, values in batch}
         allowed = _allowed_regions(by, region_codes)
         registered = _registered([values["id_number"] for _row, values in batch])
         good: list[Veteran] = []
         for row, values in batch:
             problem = False
-            if values["region_id"] not in allowed:
+            if row in unresolved:
+                result.add(row, HEADER_OF["region"], unresolved[row])
+                problem = True
+            elif values["region_id"] not in allowed:
                 result.add(row, HEADER_OF["region"],
                            _("no village or township %(code)s in your jurisdiction.")
                            % {"code": values["region_id"]})
@@ -531,7 +560,8 @@ def template_workbook() -> bytes:
         ("列", "说明"),
         ("姓名", "必填"),
         ("公民身份号码", "必填，18位；请以文本格式填写，校验码须正确"),
-        ("户籍所在地区划代码", "必填，村（社区）或乡镇（街道）的12位统计用区划代码（乡镇可填9位）"),
+        ("户籍所在地", "必填，村（社区）或乡镇（街道）：填名称（如“枫桥镇”；"
+                     "同名时写“东山镇 › 青石村”），或12位统计用区划代码（乡镇可填9位）"),
         ("性别", "男/女；可不填，按身份号码确定"),
         ("出生日期", "YYYY-MM-DD；可不填，按身份号码确定"),
         ("退役方式", "退伍、转业、复员、退休、其他"),
@@ -550,7 +580,7 @@ def error_report_workbook(errors: list[list[Any]]) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("错误报告")
     sheet.column_dimensions["C"].width = 80
-    sheet.append(["行号", "列", "问题"])
+    sheet.append([str(_("row")), str(_("column")), str(_("problem"))])
     for row, column, problem in errors:
         sheet.append(xlsx_row(sheet, [row or "", column, problem]))
     buffer = io.BytesIO()

@@ -20,6 +20,9 @@ class VeteranQuerySet(models.QuerySet["Veteran"]):
 
 
 class Veteran(models.Model):
+    # A page may set the region's parent path (镇 › 村) on a veteran it lists; not stored.
+    region_path: str
+
     class Sex(models.TextChoices):
         MALE = "M", _("male")
         FEMALE = "F", _("female")
@@ -103,6 +106,10 @@ class VisitQuerySet(models.QuerySet["Visit"]):
 
 
 class Visit(models.Model):
+    # What the rooms above opened for this visit while it was logged (a dispute case),
+    # each with get_absolute_url: set by visit_log, not stored.
+    opened: list[Any]
+
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", _("in person")
         PHONE = "phone", _("phone")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from centres.models import Centre, Level, Region, jurisdiction_q
+from centres.selectors import region_paths
 from veterans.idnumbers import normalize_id_number
 from veterans.models import AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 
@@ -83,6 +86,13 @@ def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[
         .select_related("region")
         .order_by("name", "id")[:limit]
     )
+
+
+def veteran_search_one(*, user: Any, pk: Any) -> Veteran | None:
+    """The veteran a form names by id, if the user sees them (None otherwise)."""
+    if not str(pk or "").isdigit():
+        return None
+    return Veteran.objects.visible_to(user).select_related("region").filter(pk=int(pk)).first()
 
 
 def veteran_list(*, user: Any) -> QuerySet[Veteran]:
@@ -208,6 +218,56 @@ def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
     if not getattr(user, "is_official", False):
         return []
     return list(AuditEntry.objects.for_object(obj).select_related("actor").order_by("-at", "-id"))
+
+
+def _audit_text(field: Any, value: Any, places: dict[str, str]) -> str:
+    """One stored audit value as the pages show it: labels, 是/否, place names, — for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, str) and value in places:
+        return places[value]
+    return str(value)
+
+
+def audit_trail_display(
+    entries: list[AuditEntry],
+) -> list[tuple[AuditEntry, list[tuple[str, str]]]]:
+    """Each entry with its changes as (label, value) pairs in the user's language.
+
+    An update holds [before, after]; it reads "before → after". Region codes read as
+    their paths (镇 › 村), in one query for the whole trail.
+    """
+    models = {"veterans.veteran": Veteran, "veterans.visit": Visit}
+    region_codes = {
+        v for e in entries for key, value in (e.changes or {}).items()
+        if key in ("region", "centre")
+        for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+    }
+    places = region_paths(region_codes) if region_codes else {}
+    shown = []
+    for entry in entries:
+        model = models.get(entry.object_type)
+        rows = []
+        for key, value in (entry.changes or {}).items():
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(key)
+                except FieldDoesNotExist:
+                    field = None
+            label = str(getattr(field, "verbose_name", key))
+            if isinstance(value, list) and len(value) == 2:
+                before, after = (_audit_text(field, v, places) for v in value)
+                text = f"{before} → {after}"
+            else:
+                text = _audit_text(field, value, places)
+            rows.append((label, text))
+        shown.append((entry, rows))
+    return shown
 
 
 def import_job_get_for_user(*, user: Any, pk: int | str) -> ImportJob:

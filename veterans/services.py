@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models.signals import post_save
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -542,9 +542,12 @@ def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None
     ValidationError on `case_category` with its message, raised inside the
     visit's transaction, so neither the visit nor a half-opened case is kept.
     """
+    visit.opened = []
     for receiver, answer in case_requested.send_robust(
         sender=Visit, visit=visit, category=category, summary=summary, by=by
     ):
+        if answer is not None and not isinstance(answer, Exception):
+            visit.opened.append(answer)  # the page links to what was opened
         if isinstance(answer, Exception):
             if not isinstance(answer, ValidationError | PermissionDenied):
                 logger.error("case_requested receiver %r failed", receiver, exc_info=answer)
@@ -590,5 +593,7 @@ def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
     job.file.save(str(upload.name), upload, save=False)
     job.save()
     # Through the outbox: a broker that is down cannot fail the committed upload.
-    outbox_enqueue(task="veterans.tasks.veterans_import_task", args=[job.pk])
+    outbox_enqueue(
+        task="veterans.tasks.veterans_import_task", args=[job.pk, translation.get_language()]
+    )
     return job

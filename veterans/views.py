@@ -14,9 +14,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from centres.selectors import centre_get_for_user, region_paths
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
 from veterans.filters import VeteranFilter, VisitFilter
@@ -64,12 +66,19 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     centre = selectors.user_centre(user)
     cases_enabled = case_requested.has_listeners()
     regions = selectors.home_regions_for(user)
-    query = request.GET.get("q", "").strip()
-    form = VisitForm(request.POST or None, user=user, cases_enabled=cases_enabled)
+    # The search typed before saving comes back with the form (a copy rides in the POST).
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    data = request.POST.copy() if request.method == "POST" else None
+    use = data.get("use_veteran", "") if data is not None else ""
+    if data is not None and use:
+        # "Use this veteran" after an inline registration hit a registered number:
+        # the visit stays as typed, with that veteran chosen instead; nothing is saved yet.
+        data["veteran"] = use
+    form = VisitForm(data, user=user, cases_enabled=cases_enabled)
     new_form = InlineVeteranForm(
-        request.POST if form.registers_new else None, prefix="new", user=user, regions=regions
+        data if form.registers_new else None, prefix="new", user=user, regions=regions
     )
-    if request.method == "POST" and centre is not None:
+    if data is not None and centre is not None and not use:
         key = request.POST.get("idempotency_key", "")
         done = services.visit_by_key(by=user, idempotency_key=key)
         if done is not None:  # a double click or a retried request: nothing new
@@ -106,26 +115,41 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("Visit saved: %(name)s, %(purpose)s.")
-                    % {"name": visit.veteran.name, "purpose": visit.get_purpose_display()},
-                )
+                messages.success(request, _visit_saved_message(visit))
                 return redirect("visits:new")
+    if use:
+        form.is_valid()  # finds the chosen veteran; the clerk saves with the next click
     candidates = selectors.veteran_search(user=user, query=query) if query else []
     if form.chosen is not None and form.chosen not in candidates:
         candidates.insert(0, form.chosen)
+    paths = region_paths(v.region_id for v in candidates)
+    for v in candidates:
+        v.region_path = paths[v.region_id]
     context = {
         "centre": centre,
         "form": form,
         "new_form": new_form,
         "query": query,
         "candidates": candidates,
-        "chosen": request.POST.get("veteran", ""),
+        "chosen": data.get("veteran", "") if data is not None else "",
         "today": selectors.visits_today(user=user, centre=centre) if centre else [],
         "cases_enabled": cases_enabled,
     }
     return render(request, "veterans/visit_new.html", context, status=200)
+
+
+def _visit_saved_message(visit: Any) -> str:
+    """The visit, and a link to each case opened with it (its number)."""
+    saved = _("Visit saved: %(name)s, %(purpose)s.") % {
+        "name": visit.veteran.name, "purpose": visit.get_purpose_display()
+    }
+    opened = getattr(visit, "opened", [])
+    if not opened:
+        return saved
+    links = format_html_join(
+        " ", '<a href="{}">{}</a>', ((item.get_absolute_url(), str(item)) for item in opened)
+    )
+    return format_html("{} {} {}", saved, _("Case opened:"), links)
 
 
 @login_required
@@ -165,6 +189,8 @@ def _export(
 @login_required
 @require_GET
 def visit_export(request: HttpRequest) -> HttpResponseBase:
+    if request.GET.get("centre"):  # a centre outside the jurisdiction: 404, as everywhere
+        centre_get_for_user(user=request.user, code=request.GET["centre"])
     visits = selectors.visit_list(user=request.user)
     return _export(request, VisitFilter(request.GET, queryset=visits), visits_export, "visits")
 
@@ -174,9 +200,14 @@ def visit_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def veteran_list(request: HttpRequest) -> HttpResponse:
-    filterset = VeteranFilter(request.GET, queryset=selectors.veteran_list(user=request.user))
+    filterset = VeteranFilter(
+        request.GET, queryset=selectors.veteran_list(user=request.user), request=request
+    )
     page = Paginator(filterset.qs if filterset.is_valid() else filterset.queryset.none(),
                      PAGE_SIZE).get_page(request.GET.get("page"))
+    paths = region_paths(v.region_id for v in page)
+    for v in page:
+        v.region_path = paths[v.region_id]
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "veterans/veteran_list.html", {
@@ -191,7 +222,8 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 def veteran_export(request: HttpRequest) -> HttpResponseBase:
     veterans = selectors.veteran_list(user=request.user)
     return _export(
-        request, VeteranFilter(request.GET, queryset=veterans), veterans_export, "veterans"
+        request, VeteranFilter(request.GET, queryset=veterans, request=request),
+        veterans_export, "veterans",
     )
 
 
@@ -207,12 +239,15 @@ def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_reveal = selectors.id_number_visible_to(request.user, veteran)
     if request.method == "POST":
         full_number = services.veteran_id_number_reveal(veteran=veteran, by=request.user)
+    trail = selectors.audit_trail_for_user(user=request.user, obj=veteran)
     return render(request, "veterans/veteran_detail.html", {
         "veteran": veteran,
+        "region_path": region_paths([veteran.region_id])[veteran.region_id],
         "full_number": full_number,
         "may_reveal": may_reveal,
         "visits": selectors.veteran_visits(user=request.user, veteran=veteran),
-        "trail": selectors.audit_trail_for_user(user=request.user, obj=veteran),
+        "trail": trail,
+        "trail_display": selectors.audit_trail_display(trail),
     })
 
 

@@ -126,14 +126,20 @@ def test_a_retried_inline_registration_logs_one_visit_and_one_veteran(alice: Use
     assert (Veteran.objects.count(), Visit.objects.count()) == (1, 1)
 
 
-def test_an_inline_registration_with_a_known_number_links_the_existing_veteran(
+def test_an_inline_registration_with_a_known_number_offers_that_veteran_in_place(
     alice: User, veteran: Veteran
 ) -> None:
-    page = post(client_for(alice), veteran="new", **{
-        "new-name": "别人", "new-id_number": veteran.id_number, "new-region": "330681107202",
-    })
+    client = client_for(alice)
+    typed = {"new-name": "别人", "new-id_number": veteran.id_number,
+             "new-region": "330681107202", "summary": "咨询优待证"}
+    page = post(client, veteran="new", **typed)
     assert page.status_code == 200
-    assert reverse("veterans:detail", args=[veteran.pk]) in page.content.decode()
+    assert f'name="use_veteran" value="{veteran.pk}"' in page.content.decode()
+    assert not Visit.objects.exists()
+    # "Use this veteran": the visit stays as typed, with the veteran chosen; nothing saved yet.
+    chosen = post(client, veteran="new", use_veteran=str(veteran.pk), **typed)
+    assert chosen.context["chosen"] == str(veteran.pk)
+    assert chosen.context["form"]["summary"].value() == "咨询优待证"
     assert not Visit.objects.exists()
 
 
