@@ -34,10 +34,10 @@ from openpyxl.utils import get_column_letter
 
 from centres import codes
 from centres.models import Level, Region
+from centres.selectors import RegionNotFound, region_resolve
 from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
 from config.spreadsheets import starts_like_formula, xlsx_row
 from veterans import services
-from centres.selectors import RegionNotFound, region_resolve
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran
