@@ -117,11 +117,11 @@ def test_the_target_summary_counts_a_centre_of_a_model_county_in_a_model_city_on
         level__in=["county", "township"]
     )
     body = api_as(city_official).get(
-        "/api/v1/stats/targets/summary/", {"region": "330000", "year": 2026}
+        "/api/v1/stats/targets/summary/", {"region": "330000", "year": "2026"}
     )
     assert body.status_code == 404  # outside the city official's area
     body = api_as(ministry).get(
-        "/api/v1/stats/targets/summary/", {"region": "330000", "year": 2026}
+        "/api/v1/stats/targets/summary/", {"region": "330000", "year": "2026"}
     ).json()
     assert (body["model_regions"], body["total"], body["demonstration"]) == (
         2, eligible.count(), 2

@@ -323,14 +323,12 @@ def test_the_api_equals_the_page_equals_the_ledger_files(
         query = {"since": (today - datetime.timedelta(days=90)).isoformat(),
                  "until": today.isoformat()}
         by_level: dict[str, list[Region]] = {}
-        for region in Region.objects.filter(code__startswith="51"):
-            by_level.setdefault(region.level, []).append(region)
+        for found in Region.objects.filter(code__startswith="51"):
+            by_level.setdefault(found.level, []).append(found)
         areas: list[Region | None] = [None, *(pick.choice(rs) for rs in by_level.values())]
         for region in areas:
             code = area_code(region)
-            page_path = f"/dashboard/{code[:6] if region is None else code}/"
-            if region is None:
-                page_path = "/dashboard/"
+            page_path = "/dashboard/" if region is None else f"/dashboard/{code}/"
             body = api.get("/api/v1/stats/cases/children/", {"region": code, **query}).json()
             assert body["total"] == api.get("/api/v1/stats/cases/",
                                             {"region": code, **query}).json()
