@@ -35,7 +35,6 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from cases import services
 from cases.filters import day_start
 from cases.models import Case
 from cases.selectors import case_stats_aggregate
@@ -54,6 +53,7 @@ from dashboards.selectors import (
 )
 from demonstration.models import Designation
 from demonstration.selectors import target_summary
+from tests.dashboards.scenario import case_step
 from tests.factories.cases import case_make, staff_at, veteran_make, visit_make
 from tests.factories.centres import regions_make
 from veterans.models import Visit
@@ -182,24 +182,12 @@ def build(tree: Tree, history: History) -> list[str]:
         if by is None:
             continue
         with suppress(TransitionRefused):
-            _move(case, by, STEPS[step])
+            step_name = STEPS[step]
+            case_step(case, by, step_name.removesuffix("_yes").removesuffix("_no"),
+                      satisfied=lambda name=step_name: name == "follow_up_yes")
     rollups.rollups_rebuild()
     call_command("recompute_targets", "--year", str(YEAR))
     return centres
-
-
-def _move(case: Case, by: User, step: str) -> None:
-    if step == "accept":
-        services.case_accept(case=case, by=by)
-    elif step == "mediate":
-        services.case_mediate(case=case, by=by, note="调解")
-    elif step == "escalate":
-        services.case_mediate(case=case, by=by, note="调解未果")
-        services.case_escalate(case=Case.objects.get(pk=case.pk), by=by, reason="需上级协调")
-    elif step == "resolve":
-        services.case_resolve(case=case, by=by, resolution="达成协议")
-    else:
-        services.case_follow_up(case=case, by=by, satisfied=step == "follow_up_yes")
 
 
 def _areas() -> list[Region | None]:
