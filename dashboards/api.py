@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
-from centres.filters import REGION_CODE_SCHEMA
+from centres.filters import NATION_OR_REGION_SCHEMA
 from config.spreadsheets import SpreadsheetAPIView, XLSXRenderer
 from dashboards.exports import ledger_filename, ledger_records, ledger_workbook
 from dashboards.models import NATION
@@ -94,15 +94,9 @@ class StatsView(SpreadsheetAPIView):
         )
 
 
-# A region code, or the nation's (zeros).
-STATS_REGION_SCHEMA = {
-    **REGION_CODE_SCHEMA,
-    "pattern": "^(?:000000(?:000000)?|" + str(REGION_CODE_SCHEMA["pattern"])[1:-1] + ")$",
-}
-
 PARAMETERS = [
     OpenApiParameter(
-        "region", STATS_REGION_SCHEMA, required=True,
+        "region", NATION_OR_REGION_SCHEMA, required=True,
         description="region code (6, 9 or 12 digits): its whole subtree; "
         "000000000000 is the nation (nationwide users only)",
     ),

@@ -8,6 +8,8 @@ Why each statement is written rather than built by the ORM:
 - `rollup_insert` is an `INSERT … SELECT … ON CONFLICT DO UPDATE`, which the ORM
   cannot say; it aggregates in the database instead of in Python (the rebuild's
   goal in docs/scaling.md).
+- `generated_tables_empty` empties the benchmark's generated tables (millions of
+  rows) with `TRUNCATE`, which the ORM cannot say either.
 
 Each has an ORM equivalent that the tests use as the reference
 (tests/dashboards/test_sql.py; `rollups.compute` for `rollup_insert`). Callers pass
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection as default_connection
-from django.db import connections, router
-from django.db.models import QuerySet
+from django.db import connections, router, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from cases.filters import day_start
@@ -186,3 +188,25 @@ def analyze(db_tables: Sequence[str]) -> None:
     with default_connection.cursor() as cursor:
         for table in db_tables:
             cursor.execute(f"ANALYZE {table}")
+
+
+def generated_tables_empty(models: Sequence[type[Model]], *, regions: type[Model]) -> None:
+    """Empty these tables, then the regions (unlinked from their parents first).
+
+    ORM equivalent: `Model.objects.all().delete()` for each, children first.
+    """
+    q = default_connection.ops.quote_name
+    tables = [q(model._meta.db_table) for model in models]
+    region_table = q(regions._meta.db_table)
+    with transaction.atomic(), default_connection.cursor() as cursor:
+        if default_connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Millions of rows: TRUNCATE, not DELETE. Users keep pointing at regions,
+            # so the regions themselves are deleted.
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            # SQLite checks the (deferred) foreign keys at commit: any order will do.
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"UPDATE {region_table} SET parent_id = NULL")  # noqa: S608
+        cursor.execute(f"DELETE FROM {region_table}")  # noqa: S608

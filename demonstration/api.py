@@ -18,7 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
-from centres.filters import REGION_CODE_SCHEMA, RegionCodeField, SubtreeFilter
+from centres.filters import (
+    NATION_OR_REGION_SCHEMA,
+    REGION_CODE_SCHEMA,
+    RegionCodeField,
+    SubtreeFilter,
+)
 from centres.selectors import region_get_for_user
 from config.spreadsheets import SpreadsheetAPIView
 from demonstration.models import Assessment, Designation
@@ -125,7 +130,7 @@ class TargetSummaryView(SpreadsheetAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("region", str, required=True,
+            OpenApiParameter("region", NATION_OR_REGION_SCHEMA, required=True,
                              description="a region code; 000000000000 is the nation "
                              "(nationwide users only)"),
             OpenApiParameter("year", YEAR_SCHEMA, description="default: this year"),

@@ -22,6 +22,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -184,7 +185,7 @@ def build(tree: Tree, history: History) -> list[str]:
         with suppress(TransitionRefused):
             step_name = STEPS[step]
             case_step(case, by, step_name.removesuffix("_yes").removesuffix("_no"),
-                      satisfied=lambda name=step_name: name == "follow_up_yes")
+                      satisfied=partial(bool, step_name == "follow_up_yes"))
     rollups.rollups_rebuild()
     call_command("recompute_targets", "--year", str(YEAR))
     return centres
