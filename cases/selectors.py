@@ -141,7 +141,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def case_figures(counts: Mapping[str, int], *, overdue: int, code: str) -> dict[str, Any]:
-    """The case statistics of DESIGN.md §4 from the counters of `case_counters`."""
+    """The case statistics (`GET /api/v1/stats/cases/`) from the counters of `case_counters`."""
     finished = counts["cases_resolved"] + counts["cases_closed"]
     return {
         "region": code,
