@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +98,7 @@ def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
         Tab("escalated", _("Escalated to us"),
             open_ & held_here & Q(arrival=Arrival.ESCALATED)),
         Tab("referred", _("Referred down"), open_ & Q(arrival=Arrival.REFERRED_DOWN)),
-        Tab("overdue", _("Overdue"), open_ & Q(deadline__lt=now)),
+        Tab("overdue", _("Overdue"), overdue_q(now)),
         Tab("follow_up", _("Awaiting follow-up"), Q(status=Status.RESOLVED)),
         Tab("closed", _("Closed"), Q(status=Status.CLOSED)),
     ]
@@ -152,6 +153,60 @@ def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
 
 
 # --- statistics (DESIGN.md §4) -------------------------------------------------------
+#
+# The case counters are defined here once. The raw aggregate below is the reference;
+# the dashboards' rollups sum the same counters per region and day, and their tests
+# check every figure read from the rollups against `case_stats_aggregate`.
+
+RESOLVED_LEVELS = ("village", "township", "county", "city", "province")
+LOCAL_LEVELS = (Level.VILLAGE, Level.TOWNSHIP)
+DONE = Q(status__in=[Status.RESOLVED, Status.CLOSED])
+
+
+def case_counters() -> dict[str, Count]:
+    """What each case counter counts, as aggregates over cases (named as the rollup columns)."""
+    return {
+        "cases_open": Count("id", filter=Q(status=Status.OPEN)),
+        "cases_resolved": Count("id", filter=Q(status=Status.RESOLVED)),
+        "cases_closed": Count("id", filter=Q(status=Status.CLOSED)),
+        "cases_resolved_locally": Count(
+            "id", filter=DONE & Q(resolved_level__in=LOCAL_LEVELS)
+        ),
+        "cases_escalated": Count("id", filter=Q(escalated_count__gt=0)),
+        **{
+            f"cases_resolved_{level}": Count("id", filter=DONE & Q(resolved_level=level))
+            for level in RESOLVED_LEVELS
+        },
+    }
+
+
+def overdue_q(now: datetime.datetime) -> Q:
+    """Open and past the deadline at `now`."""
+    return Q(status=Status.OPEN, deadline__lt=now)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share between 0 and 1, None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+def case_figures(counts: Mapping[str, int], *, overdue: int, code: str) -> dict[str, Any]:
+    """The case statistics (`GET /api/v1/stats/cases/`) from the counters of `case_counters`."""
+    finished = counts["cases_resolved"] + counts["cases_closed"]
+    return {
+        "region": code,
+        "total": counts["cases_open"] + finished,
+        "open": counts["cases_open"],
+        "resolved": counts["cases_resolved"],
+        "closed": counts["cases_closed"],
+        "resolved_locally": counts["cases_resolved_locally"],
+        "local_resolution_rate": rate(counts["cases_resolved_locally"], finished),
+        "escalated": counts["cases_escalated"],
+        "overdue": overdue,
+        "by_resolved_level": {
+            level: counts[f"cases_resolved_{level}"] for level in RESOLVED_LEVELS
+        },
+    }
 
 
 def case_stats(
@@ -174,54 +229,36 @@ def case_stats(
     return case_stats_aggregate(code=region.code, since=since, until=until, now=now)
 
 
+def cases_received(
+    *, since: datetime.date | None = None, until: datetime.date | None = None
+) -> QuerySet[Case]:
+    """Every case received within the days (inclusive, Asia/Shanghai), with no scoping."""
+    cases = Case.objects.all()
+    if since is not None:
+        cases = cases.filter(received_at__gte=day_start(since))
+    if until is not None:
+        cases = cases.filter(received_at__lt=day_start(until + datetime.timedelta(days=1)))
+    return cases
+
+
 def case_stats_aggregate(
     *,
     code: str | None,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
     now: datetime.datetime | None = None,
+    own_only: bool = False,
 ) -> dict[str, Any]:
     """The same figures by one aggregation over the raw cases of a subtree (None: the
-    nation), with no jurisdiction check: the reference the rollups are tested and
-    benchmarked against."""
+    nation; `own_only`: the cases received at that very region), with no jurisdiction
+    check: the reference the rollups are tested and benchmarked against."""
     now = now or timezone.now()
-    cases = Case.objects.all()
+    cases = cases_received(since=since, until=until)
     if code is not None:
-        cases = cases.filter(within_q(code, "received_region"))
-    if since is not None:
-        cases = cases.filter(received_at__gte=day_start(since))
-    if until is not None:
-        cases = cases.filter(received_at__lt=day_start(until + datetime.timedelta(days=1)))
-    done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
-    figures = cases.aggregate(
-        open=Count("id", filter=Q(status=Status.OPEN)),
-        resolved=Count("id", filter=Q(status=Status.RESOLVED)),
-        closed=Count("id", filter=Q(status=Status.CLOSED)),
-        resolved_locally=Count(
-            "id", filter=done & Q(resolved_level__in=[Level.VILLAGE, Level.TOWNSHIP])
-        ),
-        escalated=Count("id", filter=Q(escalated_count__gt=0)),
-        overdue=Count("id", filter=Q(status=Status.OPEN, deadline__lt=now)),
-        **{
-            f"level_{level}": Count("id", filter=done & Q(resolved_level=level))
-            for level in Level.values
-        },
-    )
-    finished = figures["resolved"] + figures["closed"]
-    return {
-        "region": code or codes.NATION,
-        "total": figures["open"] + figures["resolved"] + figures["closed"],
-        "open": figures["open"],
-        "resolved": figures["resolved"],
-        "closed": figures["closed"],
-        "resolved_locally": figures["resolved_locally"],
-        "local_resolution_rate": (
-            figures["resolved_locally"] / finished if finished else None
-        ),
-        "escalated": figures["escalated"],
-        "overdue": figures["overdue"],
-        "by_resolved_level": {
-            level: figures[f"level_{level}"]
-            for level in ["village", "township", "county", "city", "province"]
-        },
-    }
+        cases = cases.filter(
+            Q(received_region_id=code) if own_only else within_q(code, "received_region")
+        )
+    elif own_only:
+        cases = cases.none()  # the nation has no centre of its own
+    counts = cases.aggregate(**case_counters(), overdue=Count("id", filter=overdue_q(now)))
+    return case_figures(counts, overdue=counts["overdue"], code=code or codes.NATION)

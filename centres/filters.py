@@ -39,6 +39,11 @@ REGION_CODE_SCHEMA = {
     "pattern": "^([1-9][0-9]|0[1-9])([0-9]{4}|[0-9]{7}|[0-9]{10})$",
     "example": "330681",
 }
+# A region code, or the nation's (zeros): the statistics' `region`.
+NATION_OR_REGION_SCHEMA = {
+    **REGION_CODE_SCHEMA,
+    "pattern": "^(?:000000(?:000000)?|" + str(REGION_CODE_SCHEMA["pattern"])[1:-1] + ")$",
+}
 
 
 @extend_schema_field(REGION_CODE_SCHEMA)

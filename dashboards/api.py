@@ -6,22 +6,31 @@ stands beside it. Both answer CSV too, with `?format=csv`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from centres import codes
-from centres.filters import REGION_CODE_SCHEMA
+from centres.filters import NATION_OR_REGION_SCHEMA
+from config.spreadsheets import SpreadsheetAPIView, XLSXRenderer
+from dashboards.exports import ledger_filename, ledger_records, ledger_workbook
 from dashboards.models import NATION
-from dashboards.selectors import Period, area_get_for_user, case_stats, visit_stats
+from dashboards.selectors import (
+    DEFAULT_RANKING,
+    Breakdown,
+    Period,
+    area_get_for_user,
+    breakdown_figures,
+    breakdown_get,
+    breakdown_ranked,
+    case_stats,
+    visit_stats,
+)
 
 
 class StatsQuery(serializers.Serializer):
@@ -75,49 +84,7 @@ class VisitStats(serializers.Serializer):
     by_purpose = serializers.DictField(child=serializers.IntegerField())
 
 
-class CSVRenderer(BaseRenderer):
-    """One header row and one row of figures; nested figures become `outer.inner` columns."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        import csv
-        import io
-
-        flat = dict(_flatten(data)) if isinstance(data, dict) else {"detail": data}
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(flat.keys())
-        writer.writerow(["" if value is None else value for value in flat.values()])
-        return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    items: list[tuple[str, Any]] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            items += _flatten(value, f"{prefix}{key}.")
-        else:
-            items.append((f"{prefix}{key}", value))
-    return items
-
-
-class StatsView(APIView):
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        """Errors answer JSON even when CSV was asked for: a message, not a spreadsheet."""
-        response = super().handle_exception(exc)
-        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
-            self.request.accepted_renderer = JSONRenderer()
-            self.request.accepted_media_type = JSONRenderer.media_type
-        return response
-
+class StatsView(SpreadsheetAPIView):
     def period_and_region(self, request: Request) -> tuple[Any, Period]:
         query = StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -127,15 +94,9 @@ class StatsView(APIView):
         )
 
 
-# A region code, or the nation's (zeros).
-STATS_REGION_SCHEMA = {
-    **REGION_CODE_SCHEMA,
-    "pattern": "^(?:000000(?:000000)?|" + str(REGION_CODE_SCHEMA["pattern"])[1:-1] + ")$",
-}
-
 PARAMETERS = [
     OpenApiParameter(
-        "region", STATS_REGION_SCHEMA, required=True,
+        "region", NATION_OR_REGION_SCHEMA, required=True,
         description="region code (6, 9 or 12 digits): its whole subtree; "
         "000000000000 is the nation (nationwide users only)",
     ),
@@ -145,7 +106,8 @@ PARAMETERS = [
 
 
 def responses(serializer: type[serializers.Serializer]) -> dict[Any, Any]:
-    """JSON, or with `format=csv` one header row and one row of figures."""
+    """JSON, or with `format=csv` one header row and the figures (nested figures as
+    `outer.inner` columns; codes quoted as text, rates 0–1 with 4 decimals)."""
     return {
         (200, "application/json"): serializer,
         (200, "text/csv"): OpenApiTypes.STR,
@@ -158,7 +120,9 @@ class CaseStatsView(StatsView):
     @extend_schema(parameters=PARAMETERS, responses=responses(CaseStats))
     def get(self, request: Request) -> Response:
         region, period = self.period_and_region(request)
-        return Response(case_stats(region=region, period=period))
+        figures = case_stats(region=region, period=period)
+        return self.named(Response(figures), **_names(_("case statistics"), "cases",
+                                                     figures, period))
 
 
 class VisitStatsView(StatsView):
@@ -167,4 +131,57 @@ class VisitStatsView(StatsView):
     @extend_schema(parameters=PARAMETERS, responses=responses(VisitStats))
     def get(self, request: Request) -> Response:
         region, period = self.period_and_region(request)
-        return Response(visit_stats(region=region, period=period))
+        figures = visit_stats(region=region, period=period)
+        return self.named(Response(figures), **_names(_("visit statistics"), "visits",
+                                                     figures, period))
+
+
+def _names(what: str, ascii_what: str, figures: dict[str, Any],
+           period: Period) -> dict[str, str]:
+    """The file's name: what, the region's code and the period."""
+    span = f"{period.since or ''}_{period.until or ''}"
+    return {"filename": f"{figures['region']} {what} {span}",
+            "ascii_name": f"{ascii_what}-{figures['region']}-{span}"}
+
+
+class CaseLine(CaseStats):
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class CaseBreakdown(serializers.Serializer):
+    region = serializers.CharField()
+    own = CaseStats(help_text="the region's own centre (本级)")
+    rows = CaseLine(many=True, help_text="each child region's whole subtree, in code order")
+    total = CaseStats(help_text="own + Σ rows, for every count; equals stats/cases")
+
+
+class CaseBreakdownView(StatsView):
+    """Case statistics of a region broken down: its own centre (本级), each child region,
+    and the total. `format=csv` answers the ledger's lines (with centres and visits),
+    `format=xlsx` the ledger workbook of the dashboard."""
+
+    renderer_classes = [*StatsView.renderer_classes, XLSXRenderer]
+
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses={**responses(CaseBreakdown), (200, XLSXRenderer.media_type): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> Response:
+        region, period = self.period_and_region(request)
+        breakdown: Breakdown = breakdown_get(region=region, period=period)
+        if self.wants_file(request):
+            # The files are the dashboard's ledger, ranked as the page ranks (`sort`).
+            breakdown = breakdown_ranked(
+                breakdown, request.query_params.get("sort", DEFAULT_RANKING)
+            )
+        if request.accepted_renderer.format == "xlsx":
+            response = Response(ledger_workbook(breakdown))
+        elif request.accepted_renderer.format == "csv":
+            response = Response(ledger_records(breakdown))
+        else:
+            return Response(breakdown_figures(breakdown))
+        response["Content-Disposition"] = ledger_filename(
+            breakdown, request.accepted_renderer.format
+        )
+        return response

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models
 
 from cases.generation import cases_count
 from cases.generation import cases_generate as cases_load
@@ -37,6 +37,7 @@ from config.bulkload import (
     sequences_reset,
     tables_vacuumed,
 )
+from dashboards import sql
 from dashboards.models import DailyStat, DueStat, RollupState
 from dashboards.rollups import rollups_rebuild
 from demonstration.generation import designations_generate as designations_load
@@ -148,22 +149,10 @@ def generated_data_delete() -> None:
     """Empty the generated tables and every table that hangs on them (regions last).
     Refuses, with the database's message, when a user's jurisdiction is a generated
     region."""
-    q = connection.ops.quote_name
-    tables = [q(m._meta.db_table)
-              for m in [*reversed(dependent_models()), *GENERATED_MODELS] if m is not Region]
-    regions = q(Region._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # Millions of rows: TRUNCATE, not DELETE. Users keep pointing at regions,
-            # so the regions themselves are deleted.
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
-        else:
-            # SQLite checks the (deferred) foreign keys at commit: any order will do.
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        cursor.execute(f"UPDATE {regions} SET parent_id = NULL")  # noqa: S608
-        cursor.execute(f"DELETE FROM {regions}")  # noqa: S608
+    sql.generated_tables_empty(
+        [m for m in [*reversed(dependent_models()), *GENERATED_MODELS] if m is not Region],
+        regions=Region,
+    )
     # The rollups and the cached centre counts were computed from the rows just deleted.
     DailyStat.objects.all().delete()
     DueStat.objects.all().delete()

@@ -29,8 +29,10 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Status
+from cases.selectors import case_counters
 from centres import codes
-from dashboards.models import COUNTERS, LEVELS, NATION, DailyStat, DueStat, RollupState
+from dashboards import sql
+from dashboards.models import COUNTERS, NATION, DailyStat, DueStat, RollupState
 from veterans.models import Visit
 
 # (region code, day[, deadline day]): the unique key of a rollup row.
@@ -64,9 +66,6 @@ def day_start(day: datetime.date) -> datetime.datetime:
 
 # --- what each counter counts -------------------------------------------------
 
-DONE = Q(status__in=[Status.RESOLVED, Status.CLOSED])
-
-
 def visit_counters() -> dict[str, Count]:
     return {
         "visits": Count("id"),
@@ -75,20 +74,7 @@ def visit_counters() -> dict[str, Count]:
     }
 
 
-def case_counters() -> dict[str, Count]:
-    return {
-        "cases_open": Count("id", filter=Q(status=Status.OPEN)),
-        "cases_resolved": Count("id", filter=Q(status=Status.RESOLVED)),
-        "cases_closed": Count("id", filter=Q(status=Status.CLOSED)),
-        "cases_resolved_locally": Count(
-            "id", filter=DONE & Q(resolved_level__in=["village", "township"])
-        ),
-        "cases_escalated": Count("id", filter=Q(escalated_count__gt=0)),
-        **{
-            f"cases_resolved_{level}": Count("id", filter=DONE & Q(resolved_level=level))
-            for level in LEVELS
-        },
-    }
+# The case counters: `cases.selectors.case_counters`, defined once.
 
 
 def follow_up_counters() -> dict[str, Count]:
@@ -244,54 +230,37 @@ LEVEL_PART: dict[str, tuple[int, int]] = {
 }
 
 
-def _level_select(
+def _level_part(
     source: Source, first: datetime.date, last: datetime.date, length: int | None,
     level: str | None,
-) -> tuple[str, list[Any]]:
-    """One source's grouped rows of one level, as SQL with every column of its table
-    (zeros for the counters other sources fill)."""
+) -> sql.GroupedPart:
+    """One source's grouped rows of one level (the same querysets as `compute`)."""
     rows = _rows_in(source, first, last)
     if level in LEVEL_PART:
         start, size = LEVEL_PART[level]
         rows = rows.annotate(level_part=Substr(source.region_field, start, size)).exclude(
             level_part="0" * size
         )
-    sql, params = _grouped_query(rows, source, length).query.sql_with_params()
-    key = f"'{NATION}'" if length is None else f"rpad(g.key, {codes.CODE_LENGTH}, '0')"
-    picked = ", ".join([
-        *(f"g.{group} AS {column}"
-          for group, column in zip(_group_keys(source), source.table.keys, strict=True)),
-        *(f"g.{name}" if name in source.counters else f"0 AS {name}"
-          for name in source.table.counters),
-    ])
-    return f"SELECT {key} AS region_code, {picked} FROM ({sql}) AS g", list(params)  # noqa: S608
+    return sql.GroupedPart(
+        grouped=_grouped_query(rows, source, length), length=length,
+        group_keys=tuple(_group_keys(source)), counters=tuple(source.counters),
+    )
 
 
 def _insert_select(table: Table, first: datetime.date, last: datetime.date) -> None:
     """PostgreSQL: aggregate and store in the database, one INSERT … SELECT per level.
 
-    The same grouped querysets as `compute`, turned into SQL, so the two paths
-    cannot drift apart (and `rollups_differences` compares them in the tests). The
-    sources of a table are summed in the same statement and the rows inserted in key
-    order: each row is written once, and a region's days lie together on disk, so a
-    dashboard reads a few pages instead of one page per day.
+    The same grouped querysets as `compute`, so the two paths cannot drift apart (and
+    `rollups_differences` compares them in the tests). The sources of a table are
+    summed in the same statement and the rows inserted in key order: each row is
+    written once, and a region's days lie together on disk.
     """
-    keys = ["region_code", *table.keys]
-    sums = ", ".join(f"sum({name})" for name in table.counters)
-    adds = ", ".join(f"{name} = {table.db_table}.{name} + EXCLUDED.{name}"
-                     for name in table.counters)
     table_sources = [source for source in sources() if source.table is table]
     for length, level in PASSES:
-        parts = [_level_select(source, first, last, length, level) for source in table_sources]
-        union = " UNION ALL ".join(sql for sql, _ in parts)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table.db_table} ({', '.join([*keys, *table.counters])}) "  # noqa: S608
-                f"SELECT {', '.join(keys)}, {sums} FROM ({union}) AS u "
-                f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)} "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}",
-                [param for _, params in parts for param in params],
-            )
+        sql.rollup_insert(
+            db_table=table.db_table, key_columns=table.keys, counters=table.counters,
+            parts=[_level_part(source, first, last, length, level) for source in table_sources],
+        )
 
 
 def _window_store(first: datetime.date, last: datetime.date) -> None:
@@ -380,12 +349,9 @@ def rollups_rebuild_locked(state: RollupState, now: datetime.datetime) -> int:
         # The database aggregates the whole span in one pass per level and table (its
         # sorts in memory, not on disk), then the planner learns the new tables' sizes
         # (before autovacuum gets to them).
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
+        sql.set_work_mem(REBUILD_WORK_MEM)
         _window_store(*span)
-        with connection.cursor() as cursor:
-            for table in TABLES:
-                cursor.execute(f"ANALYZE {table.db_table}")
+        sql.analyze([table.db_table for table in TABLES])
     else:
         for first, last in windows(*span) if span else ():
             _window_store(first, last)

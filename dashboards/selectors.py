@@ -10,32 +10,29 @@ before now (a short range of the partial index on the deadline of open cases).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import Case, Status
-from centres.codes import code_range
+from cases.selectors import case_figures, rate
 from centres.models import Region
 from centres.selectors import (
     ChildKeys,
-    ChildRow,
     centre_counts_by_level,
     region_children_with_counts,
     region_get_for_user,
     user_root_region,
 )
+from dashboards import sql
 from dashboards.models import (
     COUNTERS,
-    LEVELS,
     NATION,
     VISIT_CHANNELS,
     VISIT_PURPOSES,
@@ -46,11 +43,10 @@ from dashboards.models import (
 from dashboards.rollups import (
     STATE,
     VERSION_CACHE_KEY,
-    day_start,
     rollup_version,
     rollups_refresh,
 )
-from demonstration.selectors import target_rows
+from demonstration.selectors import TargetSummary, target_summary
 
 CACHE_SECONDS = 10 * 60
 RollupRow = TypeVar("RollupRow", DailyStat, DueStat)
@@ -69,15 +65,6 @@ class Period:
         if self.until is not None:
             rows = rows.filter(day__lte=self.until)
         return rows
-
-    def received(self, cases: QuerySet[Case]) -> QuerySet[Case]:
-        if self.since is not None:
-            cases = cases.filter(received_at__gte=day_start(self.since))
-        if self.until is not None:
-            cases = cases.filter(
-                received_at__lt=day_start(self.until + datetime.timedelta(days=1))
-            )
-        return cases
 
 
 def area_get_for_user(*, user: Any, code: str | None) -> Region | None:
@@ -100,46 +87,15 @@ def _rows(region: Region | None, period: Period) -> QuerySet[DailyStat]:
     return period.days(DailyStat.objects.filter(region_code=area_code(region)))
 
 
-# Written once: the ORM spends about 5 ms compiling thirty Sum() expressions per
-# call (measured at national scale), four times what the database takes to answer.
-_SUMS = ", ".join(f"sum({name})" for name in COUNTERS)
-
-
-def _area_days_where(region: Region | None, period: Period) -> tuple[list[str], list[Any]]:
-    """`Period.days` of one area's rollup rows, as the conditions of a written statement."""
-    where: list[str] = ["region_code = %s"]
-    params: list[Any] = [area_code(region)]
-    if period.since is not None:
-        where.append("day >= %s")
-        params.append(period.since)
-    if period.until is not None:
-        where.append("day <= %s")
-        params.append(period.until)
-    return where, params
-
-
-# Open cases of an area whose deadline fell before a day, from the rollups.
-_OVERDUE_BEFORE_SQL = f"SELECT sum(cases_open) FROM {DueStat._meta.db_table} WHERE "  # noqa: S608
-OVERDUE_BEFORE_TODAY = "overdue_before_today"
-
-
 def _sums(
     region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> dict[str, int]:
     """Every counter of the area summed over the period, and with `now` the open cases
     whose deadline fell before its day (OVERDUE_BEFORE_TODAY): one statement."""
-    where, params = _area_days_where(region, period)
-    selected, names, selected_params = _SUMS, list(COUNTERS), []
-    if now is not None:
-        selected += f", ({_OVERDUE_BEFORE_SQL}{' AND '.join([*where, 'due_day < %s'])})"
-        names.append(OVERDUE_BEFORE_TODAY)
-        selected_params = [*params, timezone.localdate(now)]
-    sql = (f"SELECT {selected} FROM {DailyStat._meta.db_table} "  # noqa: S608 (our names)
-           f"WHERE {' AND '.join(where)}")
-    with connections[router.db_for_read(DailyStat)].cursor() as cursor:
-        cursor.execute(sql, [*selected_params, *params])
-        figures = cursor.fetchone()
-    return {name: value or 0 for name, value in zip(names, figures, strict=True)}
+    return sql.area_sums(
+        code=area_code(region), since=period.since, until=period.until, counters=COUNTERS,
+        overdue_before=timezone.localdate(now) if now is not None else None,
+    )
 
 
 def _due_rows(codes: list[str], period: Period, now: datetime.datetime) -> QuerySet[DueStat]:
@@ -148,82 +104,14 @@ def _due_rows(codes: list[str], period: Period, now: datetime.datetime) -> Query
     return period.days(rows)
 
 
-def _due_today(
-    region: Region | None, period: Period, now: datetime.datetime, *, select: str,
-    group_by: str = "",
-) -> list[tuple[Any, ...]]:
-    """Open cases whose deadline fell today before now, the part no rollup can hold:
-    `select` over them (a count, or a count by a code prefix with `group_by`).
-
-    Written rather than built with the ORM, whose compilation of this small query
-    cost more than the rest of a statistics call.
-    """
-    db = router.db_for_read(Case)
-    connection = connections[db]
-    adapt, quote = connection.ops.adapt_datetimefield_value, connection.ops.quote_name
-    fields = (Case.status, Case.deadline, Case.received_region, Case.received_at)
-    columns = {deferred.field.name: quote(deferred.field.column) for deferred in fields}
-    where = [f"{columns['status']} = %s", f"{columns['deadline']} >= %s",
-             f"{columns['deadline']} < %s"]
-    params: list[Any] = [Status.OPEN, adapt(day_start(timezone.localdate(now))), adapt(now)]
-    if region is not None:
-        where.append(f"{columns['received_region']} BETWEEN %s AND %s")
-        params += code_range(region.code)
-    if period.since is not None:
-        where.append(f"{columns['received_at']} >= %s")
-        params.append(adapt(day_start(period.since)))
-    if period.until is not None:
-        where.append(f"{columns['received_at']} < %s")
-        params.append(adapt(day_start(period.until + datetime.timedelta(days=1))))
-    sql = (f"SELECT {select.format(**columns)} FROM {quote(Case._meta.db_table)} "  # noqa: S608
-           f"WHERE {' AND '.join(where)} {group_by}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _due_today_count(region: Region | None, period: Period, now: datetime.datetime) -> int:
-    count: int = _due_today(region, period, now, select="count(*)")[0][0]
-    return count
+    """Open cases whose deadline fell today before now: the part no rollup can hold."""
+    return sql.due_today_count(
+        code=area_code(region), since=period.since, until=period.until, now=now
+    )
 
 
-def _overdue_before_today(region: Region | None, period: Period, now: datetime.datetime) -> int:
-    """Open cases of the area whose deadline fell before today, from the rollups."""
-    where, params = _area_days_where(region, period)
-    with connections[router.db_for_read(DueStat)].cursor() as cursor:
-        cursor.execute(_OVERDUE_BEFORE_SQL + " AND ".join([*where, "due_day < %s"]),
-                       [*params, timezone.localdate(now)])
-        total = cursor.fetchone()[0]
-    return int(total or 0)
-
-
-def overdue_count(region: Region | None, period: Period, now: datetime.datetime) -> int:
-    """Open cases past their deadline, received in the period: two indexed reads."""
-    return _overdue_before_today(region, period, now) + _due_today_count(region, period, now)
-
-
-def rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def case_figures(sums: dict[str, int], *, overdue: int, code: str) -> dict[str, Any]:
-    """The case statistics of DESIGN.md §4 from summed rollup counters."""
-    finished = sums["cases_resolved"] + sums["cases_closed"]
-    return {
-        "region": code,
-        "total": sums["cases_open"] + finished,
-        "open": sums["cases_open"],
-        "resolved": sums["cases_resolved"],
-        "closed": sums["cases_closed"],
-        "resolved_locally": sums["cases_resolved_locally"],
-        "local_resolution_rate": rate(sums["cases_resolved_locally"], finished),
-        "escalated": sums["cases_escalated"],
-        "overdue": overdue,
-        "by_resolved_level": {level: sums[f"cases_resolved_{level}"] for level in LEVELS},
-    }
-
-
-def visit_figures(sums: dict[str, int], *, code: str) -> dict[str, Any]:
+def visit_figures(sums: Mapping[str, int], *, code: str) -> dict[str, Any]:
     return {
         "region": code,
         "total": sums["visits"],
@@ -248,7 +136,8 @@ def _rolled_up(
     """A figure computed from the rollups alone, cached until they change (or the day
     does): a client polling the same statistics costs one cache read. The figure is
     kept with the rollups' version it was computed from and read in the same round
-    trip as the current version; an older one is computed again."""
+    trip as the current version; an older one is computed again. (Not the cache's
+    `version=`: that needs the version before the read, a second round trip.)"""
     key = (f"dashboards:{figure}:{timezone.localdate(now)}:{area_code(region)}:"
            f"{period.since}:{period.until}")
     found = cache.get_many([VERSION_CACHE_KEY, key])
@@ -272,7 +161,7 @@ def case_stats(
     now = now or timezone.now()
     sums = _rolled_up("cases", region, period, now, lambda: _sums(region, period, now))
     return case_figures(
-        sums, overdue=sums[OVERDUE_BEFORE_TODAY] + _due_today_count(region, period, now),
+        sums, overdue=sums[sql.OVERDUE_BEFORE_TODAY] + _due_today_count(region, period, now),
         code=area_code(region),
     )
 
@@ -284,25 +173,169 @@ def visit_stats(*, region: Region | None, period: Period) -> dict[str, Any]:
     return visit_figures(sums, code=area_code(region))
 
 
-# --- the dashboard ----------------------------------------------------------------
+# --- a region broken down: its own centre (本级), each child's subtree, the total ------
+
+OWN, CHILD, TOTAL = "own", "child", "total"
 
 
 @dataclass
 class AreaFigures:
-    """What a dashboard shows of one area: its own, and each child's in the ranking."""
+    """One line of a breakdown: the region's own centre (OWN), one child region's whole
+    subtree (CHILD), or the region's whole subtree (TOTAL)."""
 
-    region: Region | None
+    kind: str
+    region: Region | None  # None: the nation (its total; the nation has no centre)
     sums: dict[str, int]
     overdue: int
-    centres: ChildRow | None = None
+    centres: int
+
+    @property
+    def code(self) -> str:
+        return area_code(self.region)
 
     @property
     def cases(self) -> dict[str, Any]:
-        return case_figures(self.sums, overdue=self.overdue, code=area_code(self.region))
+        return case_figures(self.sums, overdue=self.overdue, code=self.code)
 
     @property
     def satisfaction_rate(self) -> float | None:
         return rate(self.sums["follow_ups_satisfied"], self.sums["follow_ups"])
+
+
+@dataclass
+class Breakdown:
+    """A region's figures: own + Σ rows = total, for every counter, overdue and centres."""
+
+    region: Region | None
+    period: Period
+    own: AreaFigures
+    rows: list[AreaFigures]
+    total: AreaFigures
+
+    @property
+    def lines(self) -> list[AreaFigures]:
+        """Every child, then the own centre (the nation has none), then the total: the
+        order of the page's table and of the ledger."""
+        own = [self.own] if self.region is not None else []
+        return [*self.rows, *own, self.total]
+
+
+def _rolled_up_breakdown(
+    region: Region | None, period: Period, now: datetime.datetime, children: list[Region]
+) -> dict[str, Any]:
+    """The rolled-up part of a breakdown: the total's counters (with the open cases whose
+    deadline fell before today) and each child's. Three queries."""
+    codes = [child.code for child in children]
+    by_child: dict[str, dict[str, int]] = {
+        row["region_code"]: {name: row[name] or 0 for name in COUNTERS}
+        for row in period.days(DailyStat.objects.filter(region_code__in=codes))
+        .values("region_code")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by()
+    }
+    overdue_before: dict[str, int] = {
+        row["region_code"]: row["n"]
+        for row in _due_rows(codes, period, now)
+        .values("region_code")
+        .annotate(n=Sum("cases_open"))
+        .order_by()
+    }
+    return {"total": _sums(region, period, now), "children": by_child,
+            "overdue_before": overdue_before}
+
+
+def breakdown_get(
+    *, region: Region | None, period: Period, now: datetime.datetime | None = None
+) -> Breakdown:
+    """The region's own centre, each child region and the total, for the period.
+
+    The own centre's figures are the total less the children's (the rollups hold
+    subtrees, and a region's subtree is its own centre and its children's subtrees);
+    the tests check them against the raw rows of the region's own code. The rolled-up
+    part is cached until the rollups change; the deadlines falling today are read
+    live, in one query grouped by child.
+    """
+    rollups_fresh_enough()
+    now = now or timezone.now()
+    children = region_children_with_counts(region=region)
+    rolled = _rolled_up(
+        "breakdown", region, period, now,
+        lambda: _rolled_up_breakdown(region, period, now, [c.region for c in children]),
+    )
+    keys = ChildKeys([child.region for child in children])
+    due_today: dict[str, int] = {}
+    due_total = 0
+    for key, n in sql.due_today_by_prefix(code=area_code(region), since=period.since,
+                                          until=period.until, now=now, width=keys.width):
+        due_total += n
+        child = keys.child_of(key)
+        if child is not None:
+            due_today[child.code] = due_today.get(child.code, 0) + n
+    zero = dict.fromkeys(COUNTERS, 0)
+    rows = [
+        AreaFigures(
+            kind=CHILD, region=row.region,
+            sums=rolled["children"].get(row.region.code, zero),
+            overdue=rolled["overdue_before"].get(row.region.code, 0)
+            + due_today.get(row.region.code, 0),
+            centres=row.centres_total,
+        )
+        for row in children
+    ]
+    total_sums = dict(rolled["total"])
+    total = AreaFigures(
+        kind=TOTAL, region=region, sums={name: total_sums[name] for name in COUNTERS},
+        overdue=total_sums[sql.OVERDUE_BEFORE_TODAY] + due_total,
+        centres=sum(n for _label, n in centre_counts_by_level(region=region)),
+    )
+    own = AreaFigures(
+        kind=OWN, region=region,
+        sums={name: total.sums[name] - sum(row.sums[name] for row in rows)
+              for name in COUNTERS},
+        overdue=total.overdue - sum(row.overdue for row in rows),
+        centres=total.centres - sum(row.centres for row in rows),
+    )
+    return Breakdown(region=region, period=period, own=own, rows=rows, total=total)
+
+
+# How a breakdown's child regions may be ranked (highest first); cases received first.
+RANKINGS: dict[str, Callable[[AreaFigures], float]] = {
+    "cases": lambda line: line.cases["total"],
+    "visits": lambda line: line.sums["visits"],
+    "overdue": lambda line: line.overdue,
+    "local": lambda line: line.cases["local_resolution_rate"] or 0,
+}
+DEFAULT_RANKING = "cases"
+
+
+def breakdown_ranked(breakdown: Breakdown, by: str) -> Breakdown:
+    """The child regions by a figure, highest first (ties in code order)."""
+    key = RANKINGS.get(by, RANKINGS[DEFAULT_RANKING])
+    rows = sorted(breakdown.rows, key=lambda line: (-key(line), line.code))
+    return replace(breakdown, rows=rows)
+
+
+def breakdown_figures(breakdown: Breakdown) -> dict[str, Any]:
+    """`GET /api/v1/stats/cases/children/`: the case statistics of the own centre, each
+    child region and the total."""
+    def row(line: AreaFigures) -> dict[str, Any]:
+        assert line.region is not None
+        return {"region": line.region.code, "name": line.region.name,
+                "level": line.region.level, **_without_region(line.cases)}
+
+    return {
+        "region": breakdown.total.code,
+        "own": breakdown.own.cases,
+        "rows": [row(line) for line in breakdown.rows],
+        "total": breakdown.total.cases,
+    }
+
+
+def _without_region(figures: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in figures.items() if key != "region"}
+
+
+# --- the dashboard ----------------------------------------------------------------
 
 
 @dataclass
@@ -313,84 +346,61 @@ class Month:
     resolved_locally: int
 
 
-@dataclass(frozen=True)
-class TargetSummary:
-    """The 60% target in an area: its model regions, and how many meet it."""
-
-    year: int
-    model_regions: int
-    meeting: int
-    demonstration: int
-    eligible: int
-
-    @property
-    def ratio(self) -> float | None:
-        return rate(self.demonstration, self.eligible)
-
-    @property
-    def short(self) -> int:
-        return self.model_regions - self.meeting
-
-
 @dataclass
 class Dashboard:
     region: Region | None
     period: Period
-    own: AreaFigures
+    breakdown: Breakdown
     centres_by_level: list[tuple[str, int]]
     months: list[Month]
-    children: list[AreaFigures] = field(default_factory=list)
     as_of: datetime.datetime | None = None  # the rollups hold every change up to here
     target: TargetSummary | None = None
+
+    @property
+    def total(self) -> AreaFigures:
+        return self.breakdown.total
+
+    @property
+    def own(self) -> AreaFigures:
+        return self.breakdown.own
+
+    @property
+    def children(self) -> list[AreaFigures]:
+        return self.breakdown.rows
 
 
 def dashboard_get(
     *, user: Any, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> Dashboard:
-    """Everything a dashboard shows, cached until the rollups change (or 10 minutes pass).
+    """Everything a dashboard shows, cached (under the rollups' version) until they
+    change or 10 minutes pass.
 
     `region` lies in the user's jurisdiction (from `area_get_for_user`), so what
     is cached depends on the region alone.
     """
     rollups_fresh_enough()
-    key = f"dashboards:{rollup_version()}:{area_code(region)}:{period.since}:{period.until}"
-    dashboard: Dashboard | None = cache.get(key)
+    key = f"dashboards:board:{area_code(region)}:{period.since}:{period.until}"
+    version = rollup_version()
+    dashboard: Dashboard | None = cache.get(key, version=version)
     if dashboard is None:
         dashboard = _dashboard_compute(
             user=user, region=region, period=period, now=now or timezone.now()
         )
-        cache.set(key, dashboard, CACHE_SECONDS)
+        cache.set(key, dashboard, CACHE_SECONDS, version=version)
     return dashboard
-
-
-def _target_summary(*, user: Any, region: Region | None, year: int) -> TargetSummary:
-    rows = target_rows(user=user, year=year, region_code=region.code if region else None)
-    return TargetSummary(
-        year=year,
-        model_regions=len(rows),
-        meeting=sum(1 for row in rows if row.meets_target),
-        demonstration=sum(row.demonstration for row in rows),
-        eligible=sum(row.total for row in rows),
-    )
 
 
 def _dashboard_compute(
     *, user: Any, region: Region | None, period: Period, now: datetime.datetime
 ) -> Dashboard:
-    own = AreaFigures(
-        region=region,
-        sums=_sums(region, period),
-        overdue=overdue_count(region, period, now),
-    )
     return Dashboard(
         region=region,
         period=period,
-        own=own,
+        breakdown=breakdown_get(region=region, period=period, now=now),
         centres_by_level=centre_counts_by_level(region=region),
         months=_months(region, period),
-        children=_children(region, period, now),
         as_of=RollupState.objects.filter(name=STATE).values_list("upto", flat=True).first(),
-        target=_target_summary(
+        target=target_summary(
             user=user, region=region, year=(period.until or timezone.localdate()).year
         ),
     )
@@ -432,44 +442,3 @@ def _months(region: Region | None, period: Period) -> list[Month]:
 def _month_start(value: datetime.date | datetime.datetime) -> datetime.date:
     day = value.date() if isinstance(value, datetime.datetime) else value
     return day.replace(day=1)
-
-
-def _children(region: Region | None, period: Period, now: datetime.datetime) -> list[AreaFigures]:
-    """Each child region with its figures: five queries whatever the number of children."""
-    centres = region_children_with_counts(region=region)  # the children and their centres
-    if not centres:
-        return []
-    children = [row.region for row in centres]
-    sums: dict[str, dict[str, int]] = {
-        row["region_code"]: {name: row[name] or 0 for name in COUNTERS}
-        for row in period.days(
-            DailyStat.objects.filter(region_code__in=[c.code for c in children])
-        )
-        .values("region_code")
-        .annotate(**{name: Sum(name) for name in COUNTERS})
-        .order_by()
-    }
-    overdue: dict[str, int] = {
-        row["region_code"]: row["n"]
-        for row in _due_rows([c.code for c in children], period, now)
-        .values("region_code")
-        .annotate(n=Sum("cases_open"))
-        .order_by()
-    }
-    keys = ChildKeys(children)
-    for key, n in _due_today(region, period, now,
-                             select=f"substr({{received_region}}, 1, {keys.width}), count(*)",
-                             group_by="GROUP BY 1"):
-        child = keys.child_of(key)
-        if child is not None:
-            overdue[child.code] = overdue.get(child.code, 0) + n
-    zero = dict.fromkeys(COUNTERS, 0)
-    return [
-        AreaFigures(
-            region=row.region,
-            sums=sums.get(row.region.code, zero),
-            overdue=overdue.get(row.region.code, 0),
-            centres=row,
-        )
-        for row in centres
-    ]

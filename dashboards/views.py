@@ -5,19 +5,32 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from centres.selectors import region_ancestors, user_root_region
+from config.spreadsheets import SpreadsheetCSVRenderer, XLSXRenderer
 from dashboards.charts import bar_chart
-from dashboards.exports import ledger_columns, ledger_values, ledger_workbook
-from dashboards.forms import PeriodForm
-from dashboards.selectors import area_get_for_user, dashboard_get
+from dashboards.exports import (
+    ledger_columns,
+    ledger_filename,
+    ledger_records,
+    ledger_values,
+    ledger_workbook,
+    line_name,
+)
+from dashboards.forms import PeriodForm, period_shortcuts
+from dashboards.selectors import (
+    DEFAULT_RANKING,
+    RANKINGS,
+    area_get_for_user,
+    breakdown_ranked,
+    dashboard_get,
+)
 
-SORTS = {
-    "visits": lambda f: f.sums["visits"],
-    "cases": lambda f: f.cases["total"],
-    "overdue": lambda f: f.overdue,
-    "local": lambda f: f.cases["local_resolution_rate"] or 0,
-}
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", "")
+    return sort if sort in RANKINGS else DEFAULT_RANKING
 
 
 @login_required
@@ -25,42 +38,45 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
     form = PeriodForm(request.GET or None)
     board = dashboard_get(user=request.user, region=region, period=form.period())
-    children = list(board.children)
-    sort = request.GET.get("sort", "")
-    if sort in SORTS:
-        children.sort(key=SORTS[sort], reverse=True)
+    sort = _sort(request)
+    breakdown = breakdown_ranked(board.breakdown, sort)
     root = user_root_region(request.user)
     months = board.months
+    keep = request.GET.copy()
+    keep.pop("sort", None)
     context = {
         "board": board,
         "region": region,
         "root": root,
         "ancestors": region_ancestors(region, below=root) if region and region != root else [],
         "form": form,
+        "shortcuts": period_shortcuts(),
         "sort": sort,
-        "children": children,
+        "sort_labels": [("cases", _("Cases received")), ("visits", _("Visits")),
+                        ("overdue", _("Overdue")), ("local", _("Local resolution rate"))],
         "columns": ledger_columns(),
-        "rows": [
-            (child, ledger_values(child, child.centres.centres_total if child.centres else None))
-            for child in children
-        ],
-        "total": ledger_values(board.own, sum(n for _label, n in board.centres_by_level)),
+        "lines": [(line, line_name(line), ledger_values(line)) for line in breakdown.lines],
         "visits_chart": bar_chart([(m.month.strftime("%Y-%m"), m.visits) for m in months]),
         "cases_chart": bar_chart([(m.month.strftime("%Y-%m"), m.cases) for m in months]),
         "query": request.GET.urlencode(),
+        "period_query": keep.urlencode(),
     }
     return render(request, "dashboards/dashboard.html", context)
 
 
 @login_required
-def dashboard_export(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def dashboard_export(
+    request: HttpRequest, code: str | None = None, extension: str = "xlsx"
+) -> HttpResponse:
+    """The ledger of the page's table, in the page's order: .xlsx, or .csv."""
     region = area_get_for_user(user=request.user, code=code)
     period = PeriodForm(request.GET or None).period()
     board = dashboard_get(user=request.user, region=region, period=period)
-    response = HttpResponse(
-        ledger_workbook(board),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    name = region.code if region else "nation"
-    response["Content-Disposition"] = f'attachment; filename="ledger-{name}.xlsx"'
+    breakdown = breakdown_ranked(board.breakdown, _sort(request))
+    if extension == "csv":
+        response = HttpResponse(SpreadsheetCSVRenderer().render(ledger_records(breakdown)),
+                                content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(ledger_workbook(breakdown), content_type=XLSXRenderer.media_type)
+    response["Content-Disposition"] = ledger_filename(breakdown, extension)
     return response

@@ -9,17 +9,25 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from centres.filters import REGION_CODE_SCHEMA, RegionCodeField, SubtreeFilter
+from centres import codes
+from centres.filters import (
+    NATION_OR_REGION_SCHEMA,
+    REGION_CODE_SCHEMA,
+    RegionCodeField,
+    SubtreeFilter,
+)
 from centres.selectors import region_get_for_user
+from config.spreadsheets import SpreadsheetAPIView
 from demonstration.models import Assessment, Designation
-from demonstration.selectors import target_rows
+from demonstration.selectors import target_rows, target_summary
 from demonstration.services import (
     TransitionNotAllowed,
     assessment_approve,
@@ -69,7 +77,7 @@ class TargetQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class TargetStatsView(APIView):
+class TargetStatsView(SpreadsheetAPIView):
     """The 60% target of the model cities and counties in the caller's jurisdiction,
     from the latest snapshot of the year (computed on the fly if the year has none)."""
 
@@ -89,7 +97,71 @@ class TargetStatsView(APIView):
         if code:
             region_get_for_user(user=request.user, code=code)  # 404 outside the jurisdiction
         rows = target_rows(user=request.user, year=year, region_code=code)
-        return Response(TargetSerializer(rows, many=True).data)
+        name = code or codes.NATION
+        return self.named(Response(TargetSerializer(rows, many=True).data),
+                          filename=f"{name} {_('demonstration target')} {year}",
+                          ascii_name=f"targets-{name}-{year}")
+
+
+class TargetSummarySerializer(serializers.Serializer):
+    region = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(allow_null=True, help_text="null for the nation")
+    year = serializers.IntegerField()
+    model_regions = serializers.IntegerField(help_text="model cities and counties in the area")
+    meeting = serializers.IntegerField(help_text="of which meet the 60% target")
+    total = serializers.IntegerField(
+        help_text="eligible centres in the model regions, each counted once"
+    )
+    demonstration = serializers.IntegerField(help_text="of which demonstration centres")
+    ratio = serializers.FloatField(allow_null=True)
+
+
+class TargetSummaryQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    region = serializers.CharField(
+        help_text="a region code (6, 9 or 12 digits); 000000000000 is the nation"
+    )
+
+
+class TargetSummaryView(SpreadsheetAPIView):
+    """The 60% target over the model regions in a region's subtree (itself included):
+    each eligible centre counted once, however many model regions contain it."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", NATION_OR_REGION_SCHEMA, required=True,
+                             description="a region code; 000000000000 is the nation "
+                             "(nationwide users only)"),
+            OpenApiParameter("year", YEAR_SCHEMA, description="default: this year"),
+        ],
+        responses=TargetSummarySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = TargetSummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or this_year()
+        code = query.validated_data["region"].strip()
+        region = None
+        if code.strip("0"):
+            region = region_get_for_user(user=request.user, code=code)
+        elif request.user.region_id is not None:  # type: ignore[union-attr]
+            raise Http404
+        summary = target_summary(user=request.user, region=region, year=year)
+        figures = {
+            "region": region.code if region else codes.NATION,
+            "name": region.name if region else _("Nationwide"),
+            "level": region.level if region else None,
+            "year": year,
+            "model_regions": summary.model_regions,
+            "meeting": summary.meeting,
+            "total": summary.total,
+            "demonstration": summary.demonstration,
+            "ratio": summary.ratio,
+        }
+        return self.named(Response(TargetSummarySerializer(figures).data),
+                          filename=f"{figures['name']} {_('demonstration target')} {year}",
+                          ascii_name=f"targets-summary-{figures['region']}-{year}")
 
 
 class DesignationSerializer(serializers.ModelSerializer):

@@ -79,6 +79,51 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
     ]
 
 
+@dataclass(frozen=True)
+class TargetSummary:
+    """The 60% target over the model regions in an area: each eligible centre counted
+    once, however many model regions contain it (a model county inside a model city)."""
+
+    year: int
+    model_regions: int
+    meeting: int
+    demonstration: int
+    total: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.demonstration / self.total if self.total else None
+
+    @property
+    def short(self) -> int:
+        return self.model_regions - self.meeting
+
+
+def target_summary_of(rows: list[TargetRow], *, year: int) -> TargetSummary:
+    """Sum the outermost model regions only: subtrees are code ranges, so two model
+    regions are nested or apart, and the outermost ones hold every eligible centre of
+    the others exactly once."""
+    model_codes = {row.region.code for row in rows}
+    outermost = [
+        row for row in rows
+        if not any(code in model_codes for code in codes.ancestor_candidates(row.region.code))
+    ]
+    return TargetSummary(
+        year=year,
+        model_regions=len(rows),
+        meeting=sum(1 for row in rows if row.meets_target),
+        demonstration=sum(row.demonstration for row in outermost),
+        total=sum(row.total for row in outermost),
+    )
+
+
+def target_summary(*, user: Any, region: Region | None, year: int) -> TargetSummary:
+    """The target summary of the model regions in the region's subtree (itself
+    included; None: the user's whole area)."""
+    rows = target_rows(user=user, year=year, region_code=region.code if region else None)
+    return target_summary_of(rows, year=year)
+
+
 def targets_short_count(*, user: Any, year: int) -> int:
     """How many model regions in the user's area are below target (latest snapshot)."""
     latest = TargetSnapshot.objects.filter(year=year).values("date").order_by("-date")[:1]

@@ -32,5 +32,7 @@ router.register("assessments", api.AssessmentViewSet, basename="assessment")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("stats/targets/", api.TargetStatsView.as_view(), name="stats-targets"),
+    path("stats/targets/summary/", api.TargetSummaryView.as_view(),
+         name="stats-targets-summary"),
     *router.urls,
 ]

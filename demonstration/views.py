@@ -27,6 +27,7 @@ from demonstration.selectors import (
     score_with_evidence_get_for_user,
     target_candidates,
     target_rows,
+    target_summary_of,
 )
 from demonstration.services import (
     TransitionNotAllowed,
@@ -65,6 +66,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         "years": list(range(current, current - 8, -1)),
         "rows": [(row, candidates.get(row.region.code, [])) for row in rows],
         "short": sum(1 for row in rows if not row.meets_target),
+        "summary": target_summary_of(rows, year=year),
         "computed_at": next((row.computed_at for row in rows if row.computed_at), None),
     }
     return render(request, "demonstration/targets.html", context)

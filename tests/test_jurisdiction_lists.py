@@ -214,7 +214,7 @@ def test_the_dashboard_and_its_ledger_count_exactly_the_area(
     n = len(person.inside)
     below = n - (1 if person.home else 0)  # what the children hold: all but the own centre
     board = person.get("/dashboard/").context["board"]
-    assert (board.own.sums["visits"], board.own.cases["total"], board.own.overdue) == (
+    assert (board.total.sums["visits"], board.total.cases["total"], board.total.overdue) == (
         n, 2 * n, n
     )
     assert sum(count for _label, count in board.centres_by_level) == n
@@ -228,8 +228,13 @@ def test_the_dashboard_and_its_ledger_count_exactly_the_area(
     ).active
     assert ledger is not None
     rows = list(ledger.iter_rows(min_row=7, values_only=True))
-    assert {row[1] for row in rows[:-1]} == children
-    # the total: centres, visits, cases received, open, overdue
+    assert {row[1] for row in rows if row[0] not in ("本级", "合计")} == children
+    # the own centre (本级, none for the nation) and the total: centres, visits, cases
+    # received, open, overdue
+    own = n - below
+    assert [row[2:7] for row in rows if row[0] == "本级"] == (
+        [(own, own, 2 * own, own, own)] if person.home else []
+    )
     assert rows[-1][2:7] == (n, n, 2 * n, n, n)
 
 

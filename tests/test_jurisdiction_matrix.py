@@ -116,7 +116,11 @@ ROUTES: dict[str, Route] = {
     "dashboards:export-home": Route(),
     "dashboards:area": CODE,
     "dashboards:export": CODE,
+    "dashboards:export-home-csv": Route(),
+    "dashboards:export-csv": CODE,
     "api:stats-cases": QUERY,
+    "api:stats-cases-children": QUERY,
+    "api:stats-targets-summary": QUERY,
     "api:stats-visits": QUERY,
     # cases
     "cases:queue": Route(),

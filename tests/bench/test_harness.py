@@ -169,3 +169,20 @@ def test_the_bench_refuses_a_database_that_is_not_postgresql(
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
     with pytest.raises(SystemExit, match="measures PostgreSQL"):
         configure_environment()
+
+
+def test_the_breakdown_and_the_target_summary_are_measured_with_the_statistics_goal() -> None:
+    from bench.registry import goals
+
+    for name in ("GET /api/v1/stats/cases/children/?region=<province>",
+                 "GET /api/v1/stats/cases/children/?region=<province>&since=<varied> (uncached)",
+                 "GET /api/v1/stats/targets/summary/?region=<province>"):
+        assert name in PROBES
+    for slow in ("GET /api/v1/stats/cases/children/?region=<p>",
+                 "GET /api/v1/stats/targets/summary/?region=<p>"):
+        measured = goals({"generation": None, "loads": [], "timings": [], "latency": {"rows": [
+            {"name": "GET /api/v1/stats/cases/?region=<p>", "p95_ms": 5.0, "p95_vs_static": 2.0},
+            {"name": slow, "p95_ms": 150.0, "p95_vs_static": 30.0},
+        ]}})
+        verdict = next(g for g in measured if g["goal"].startswith("statistics API"))
+        assert verdict["met"] is False and slow in verdict["measured"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
+from contextlib import suppress
 
 from django.utils import timezone
 
@@ -63,19 +65,20 @@ class Scenario:
             case = Case.objects.get(pk=self.random.choice(cases).pk)
             by = self.staff_of(case.region_id)
             step = self.random.choice(["mediate", "escalate", "resolve", "follow_up", "accept"])
-            try:
-                if step == "accept":
-                    services.case_accept(case=case, by=by)
-                elif step == "mediate":
-                    services.case_mediate(case=case, by=by, note="调解")
-                elif step == "escalate":
-                    services.case_mediate(case=case, by=by, note="调解未果")
-                    services.case_escalate(case=Case.objects.get(pk=case.pk), by=by,
-                                           reason="需上级协调")
-                elif step == "resolve":
-                    services.case_resolve(case=case, by=by, resolution="达成协议")
-                elif case.status == Status.RESOLVED:
-                    services.case_follow_up(case=case, by=by,
-                                            satisfied=self.random.random() < 0.7)
-            except TransitionRefused:
-                pass
+            with suppress(TransitionRefused):
+                case_step(case, by, step, satisfied=lambda: self.random.random() < 0.7)
+
+
+def case_step(case: Case, by: User, step: str, *, satisfied: Callable[[], bool]) -> None:
+    """One step of a case along the ladder, through the services (refusals raise)."""
+    if step == "accept":
+        services.case_accept(case=case, by=by)
+    elif step == "mediate":
+        services.case_mediate(case=case, by=by, note="调解")
+    elif step == "escalate":
+        services.case_mediate(case=case, by=by, note="调解未果")
+        services.case_escalate(case=Case.objects.get(pk=case.pk), by=by, reason="需上级协调")
+    elif step == "resolve":
+        services.case_resolve(case=case, by=by, resolution="达成协议")
+    elif case.status == Status.RESOLVED:
+        services.case_follow_up(case=case, by=by, satisfied=satisfied())
