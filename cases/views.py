@@ -22,8 +22,10 @@ from cases.selectors import (
     queue_counts,
     queue_tabs,
 )
-from cases.services import TransitionRefused, case_allowed_actions, case_open
+from cases.services import case_allowed_actions, case_open
+from centres.errors import DomainError
 from centres.models import Centre
+from config.errors import domain_status
 from veterans.models import Visit
 
 # The visit purpose that suggests a case category, when a case is opened from a visit.
@@ -89,8 +91,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail(request, pk, bound=form, status=400)
     try:
         form.call(by=request.user)
-    except TransitionRefused as exc:
-        return _detail(request, pk, refusal=exc.message, status=409)
+    except DomainError as exc:
+        return _detail(request, pk, refusal=exc.message, status=domain_status(exc))
     messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("cases:detail", pk=pk)
 
@@ -133,9 +135,9 @@ def new(request: HttpRequest) -> HttpResponse:
                     veterans=[data["veteran"]] if data["veteran"] else [],
                     visit=data["visit"], accept=data["accept"],
                 )
-            except TransitionRefused as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = 409
+                status = domain_status(exc)
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres import codes
+from centres.dates import date_in_bounds
 from centres.filters import REGION_CODE_SCHEMA
 from dashboards.models import NATION
 from dashboards.selectors import Period, area_get_for_user, case_stats, visit_stats
@@ -29,8 +30,12 @@ class StatsQuery(serializers.Serializer):
         help_text="region code, 6, 9 or 12 digits (its whole subtree); "
         "000000000000 is the nation (nationwide users only)"
     )
-    since = serializers.DateField(required=False, help_text="first day, inclusive")
-    until = serializers.DateField(required=False, help_text="last day, inclusive")
+    since = serializers.DateField(
+        required=False, validators=[date_in_bounds], help_text="first day, inclusive"
+    )
+    until = serializers.DateField(
+        required=False, validators=[date_in_bounds], help_text="last day, inclusive"
+    )
 
     def validate_region(self, value: str) -> str:
         if value.strip() in (NATION, NATION[:6]):

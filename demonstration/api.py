@@ -10,18 +10,18 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from centres.dates import date_in_bounds
 from centres.filters import REGION_CODE_SCHEMA, RegionCodeField, SubtreeFilter
 from centres.selectors import region_get_for_user
 from demonstration.models import Assessment, Designation
 from demonstration.selectors import target_rows
 from demonstration.services import (
-    TransitionNotAllowed,
     assessment_approve,
     assessment_forward,
     assessment_return,
@@ -147,11 +147,7 @@ class CommentSerializer(serializers.Serializer):
 
 class RevokeSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    revoked_on = serializers.DateField(required=False)
-
-
-def _conflict(exc: TransitionNotAllowed) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    revoked_on = serializers.DateField(required=False, validators=[date_in_bounds])
 
 
 class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -171,13 +167,10 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
         designation = self.get_object()
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            designation = designation_revoke(
-                designation=designation, by=request.user,  # type: ignore[arg-type]
-                reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
-            )
-        except TransitionNotAllowed as exc:
-            return _conflict(exc)
+        designation = designation_revoke(
+            designation=designation, by=request.user,  # type: ignore[arg-type]
+            reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
+        )
         return Response(DesignationSerializer(designation).data)
 
 
@@ -199,10 +192,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         assessment = self.get_object()
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            assessment = run(assessment, request.user, body.validated_data["comment"])
-        except TransitionNotAllowed as exc:
-            return _conflict(exc)
+        assessment = run(assessment, request.user, body.validated_data["comment"])
         return Response(AssessmentSerializer(assessment).data)
 
     @extend_schema(request=None, responses=AssessmentSerializer)

@@ -31,10 +31,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from centres import codes
-from centres.models import Level, Region
+from centres.models import Region
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
-from veterans.models import AuditEntry, ImportJob, Veteran
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran
 
 BATCH = 2000
 ERRORS_KEPT = 10000  # the report keeps the first ten thousand problems; the count is exact
@@ -272,7 +272,7 @@ class _RollBack(Exception):
 def _allowed_regions(by: Any, region_codes: set[str]) -> set[str]:
     return set(
         Region.objects.visible_to(by)
-        .filter(code__in=region_codes, level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .filter(code__in=region_codes, level__in=HOME_LEVELS)
         .values_list("code", flat=True)
     )
 

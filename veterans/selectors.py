@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from centres.models import Centre, Level, Region, jurisdiction_contains
 from veterans.idnumbers import normalize_id_number
-from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran, Visit
 
 SEARCH_LIMIT = 10
 
@@ -181,10 +181,10 @@ def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
 
 
 def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
-    """Villages and townships a staff member may register a veteran in (one query)."""
+    """Villages, townships and counties a staff member may register a veteran in (one query)."""
     return list(
         Region.objects.visible_to(user)
-        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .filter(level__in=HOME_LEVELS)
         .only("code", "name", "level")
         .order_by("code")[:limit]
     )

@@ -12,8 +12,9 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from centres.models import Centre, Level, Region, jurisdiction_contains
+from centres.models import Centre, Region, jurisdiction_contains
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
@@ -23,7 +24,7 @@ from veterans.idnumbers import (
     sex_of,
     validate_id_number,
 )
-from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran, Visit
 from veterans.selectors import id_number_visible_to
 from veterans.signals import CASE_CATEGORIES, case_requested
 
@@ -33,7 +34,7 @@ VETERAN_FIELDS = [
     "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
     "is_party_secretary", "is_volunteer",
 ]
-HOME_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
+HOME_LEVELS_MESSAGE = gettext_lazy("Choose a village, a township or the county itself.")
 logger = logging.getLogger(__name__)
 
 
@@ -76,11 +77,11 @@ def id_number_clean(
 
 
 def home_region_check(*, region: Region, by: Any) -> None:
-    """A veteran lives in a village or township inside the user's jurisdiction."""
+    """A veteran lives in a village, a township or a county inside the user's jurisdiction."""
     if not Region.objects.visible_to(by).filter(code=region.code).exists():
         raise ValidationError({"region": _("No such region in your jurisdiction.")})
     if region.level not in HOME_LEVELS:
-        raise ValidationError({"region": _("Choose a village or a township.")})
+        raise ValidationError({"region": HOME_LEVELS_MESSAGE})
 
 
 def writer_check(by: Any) -> None:
