@@ -19,7 +19,8 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     django-filter skips a filter whose value is empty (`?parent=`), and a date filter
     takes any date the calendar has (`?until=9999-12-31`), which later arithmetic
-    cannot. Both are answered 400 naming the parameter; so is any malformed value.
+    cannot, and a yes/no filter reads `?overdue=perhaps` as not given. All are
+    answered 400 naming the parameter; so is any other malformed value.
     """
 
     def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
@@ -29,11 +30,15 @@ class StrictFilterBackend(DjangoFilterBackend):
         errors: dict[str, list[str]] = {}
         if not filterset.is_valid():
             errors.update({name: list(messages) for name, messages in filterset.errors.items()})
+        cleaned = getattr(filterset.form, "cleaned_data", {})
         for name in filterset.filters:
             values = request.query_params.getlist(name)
             if values and not any(value.strip() for value in values):
                 errors.setdefault(name, []).append(_("This parameter is empty."))
-        for name, value in getattr(filterset.form, "cleaned_data", {}).items():
+            elif values and name in cleaned and cleaned[name] in (None, ""):
+                # e.g. `?overdue=perhaps`, which a yes/no filter reads as "not given".
+                errors.setdefault(name, []).append(_("This value is not understood."))
+        for name, value in cleaned.items():
             if isinstance(value, datetime.date) and name not in errors:
                 try:
                     date_in_bounds(value)
