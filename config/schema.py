@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
@@ -122,10 +123,23 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_parameters(self) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super()._get_parameters()
+        filterset = getattr(self.view, "filterset_class", None)
+        filters = filterset.base_filters if filterset is not None else {}
         for parameter in parameters:
             schema = parameter.get("schema", {})
-            if parameter["in"] == "query" and schema.get("format") == "date":
+            if parameter["in"] != "query":
+                continue
+            if isinstance(filters.get(parameter["name"]), django_filters.BooleanFilter):
+                # A filter with a method of its own is not typed by drf-spectacular.
+                schema.clear()
+                schema["type"] = "boolean"
+            elif schema.get("format") == "date":
                 schema.setdefault("pattern", DATE_PATTERN)
+            elif schema.get("type") == "string" and not {"enum", "pattern", "format"} & set(
+                schema
+            ):
+                # Filters refuse an empty value (config/filters.py) and trim white space.
+                schema.update(minLength=1, pattern=r"\S")
         return parameters
 
     def _get_serializer_field_meta(self, field: Any, direction: Any) -> dict[str, Any]:
@@ -150,3 +164,40 @@ class AutoSchema(openapi.AutoSchema):
                 "or send `Accept: text/csv`. Errors answer JSON whatever the format."
             )
         return description.strip()
+
+
+def add_links(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """OpenAPI links from where a record's id appears to the operations on that record.
+
+    A created record (201) and the first row of a page (200) give the path parameter of
+    every operation under `/collection/{param}/`: the case opened is the case mediated.
+    A client reads them as documentation; schemathesis' stateful phase follows them, so
+    that it calls the workflow actions with ids that exist.
+    """
+    paths: dict[str, Any] = result.get("paths", {})
+    for collection, item in paths.items():
+        targets = [
+            (path, method, operation["operationId"])
+            for path, target in paths.items()
+            if path.startswith(collection) and path[len(collection):].startswith("{")
+            for method, operation in target.items()
+            if method in {"get", "post"}
+        ]
+        for method, operation in item.items():
+            status, pointer = {"post": ("201", ""), "get": ("200", "/results/0")}.get(
+                method, ("", "")
+            )
+            answer = operation.get("responses", {}).get(status)
+            if not targets or answer is None or "{" in collection:
+                continue
+            links = answer.setdefault("links", {})
+            for path, target_method, operation_id in targets:
+                parameter = path[len(collection) + 1:].split("}", 1)[0]
+                field = "code" if parameter == "code" else "id"
+                links[operation_id] = {
+                    "operationId": operation_id,
+                    "parameters": {parameter: f"$response.body#{pointer}/{field}"},
+                    "description": f"The {parameter} of the record, for {target_method.upper()} "
+                    f"{path}.",
+                }
+    return result

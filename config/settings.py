@@ -268,6 +268,10 @@ SPECTACULAR_SETTINGS = {
     # `id` in a request); the schema is generated in English whatever the caller's
     # language (config/schema.py), so enum and operation names never change.
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_links",
+    ],
 }
 
 # --- Security -------------------------------------------------------------
