@@ -119,7 +119,7 @@ def case_stats(
     """
     if isinstance(region, str):
         region = region_get_for_user(user=user, code=region)
-    elif not Region.objects.visible_to(user).filter(code=region.code).exists():
+    elif not user.may_see(region.code):
         raise Http404
     return case_stats_aggregate(code=region.code, since=since, until=until, now=now)
 

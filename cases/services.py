@@ -45,21 +45,10 @@ REMIND_DAYS_BEFORE = 7
 # --- who may act -----------------------------------------------------------
 
 
-def user_may_act_at(user: Any, region_code: str) -> bool:
-    """Staff whose jurisdiction is this region or an ancestor of it (nationwide included)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if not user.is_staff_member:
-        return False
-    if user.region_id is None:
-        return True
-    return bool(region_code.startswith(codes.prefix_of(user.region_id)))
-
-
 def _require_actor(case: Case, by: Any) -> None:
     if not getattr(by, "is_staff_member", False):
         raise Forbidden(_("Officials follow cases; only staff act on them."))
-    if not user_may_act_at(by, case.region_id):
+    if not by.may_act_at(case.region_id):
         raise Refused(
             _("This case is now held by %(centre)s; only that centre or a centre above it may act.")
             % {"centre": case.centre.name}
@@ -272,7 +261,7 @@ def case_open(
     """Receive a case at a centre (受理登记); accept it at once when asked."""
     if not getattr(by, "is_staff_member", False):
         raise Forbidden(_("Officials follow cases; only staff open them."))
-    if not user_may_act_at(by, centre.region_id):
+    if not by.may_act_at(centre.region_id):
         raise Refused(_("You may open cases only at centres in your jurisdiction."))
     if category not in Category.values:
         raise Refused(_("Unknown category."))
@@ -423,7 +412,7 @@ def case_mediate(
         }
     else:
         person = mediator or by
-        if not person.is_staff_member or not user_may_act_at(person, case.region_id):
+        if not person.may_act_at(case.region_id):
             raise Refused(
                 _("%(name)s is not a staff member who may act on this case.")
                 % {"name": person.get_full_name() or person.username}

@@ -52,19 +52,6 @@ def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
     return within_q(user.region_id, field)
 
 
-def jurisdiction_contains(user: UserType | Any, code: str) -> bool:
-    """Whether a region code lies in the user's jurisdiction: `jurisdiction_q` in Python.
-
-    For a row already loaded through `visible_to`, or a code the user named, this
-    answers without a query: a subtree is the codes that start with its prefix.
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.region_id is None:
-        return True
-    return code.startswith(codes.prefix_of(user.region_id))
-
-
 class RegionQuerySet(models.QuerySet["Region"]):
     def within(self, region: Region | str) -> RegionQuerySet:
         """The whole subtree of a region (itself included), in one range scan."""
@@ -202,6 +189,20 @@ class User(AbstractUser):
     @property
     def is_staff_member(self) -> bool:
         return self.role == self.Role.STAFF
+
+    def may_see(self, code: str) -> bool:
+        """Whether a region code lies in this user's jurisdiction: `jurisdiction_q` in Python.
+
+        The one answer to "is this code inside the user's area"; for a row already loaded
+        through `visible_to`, or a code the user named, it needs no query.
+        """
+        if not self.is_authenticated or not self.is_active:
+            return False
+        return self.region_id is None or code.startswith(codes.prefix_of(self.region_id))
+
+    def may_act_at(self, code: str) -> bool:
+        """Whether this user may write at a region code: staff (not officials) of its area."""
+        return self.is_staff_member and self.may_see(code)
 
     @property
     def jurisdiction_name(self) -> str:

@@ -68,7 +68,6 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
             )
             for s in snapshots
         ]
-    prefix = _user_prefix(user)
     wanted = codes.prefix_of(region_code) if region_code else ""
     return [
         TargetRow(
@@ -76,14 +75,8 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
             meets_target=f.meets_target, shortfall=f.shortfall, computed_at=None,
         )
         for f in targets_compute(year=year)
-        if f.region.code.startswith(prefix) and f.region.code.startswith(wanted)
+        if user.may_see(f.region.code) and f.region.code.startswith(wanted)
     ]
-
-
-def _user_prefix(user: Any) -> str:
-    if not getattr(user, "is_authenticated", False):
-        return "\0"  # matches nothing
-    return codes.prefix_of(user.region_id) if user.region_id else ""
 
 
 def targets_short_count(*, user: Any, year: int) -> int:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from centres import codes
 from centres.csvimport import RowError, row_code
 from centres.errors import Refused
-from centres.models import Centre, Level, User, jurisdiction_q
+from centres.models import Centre, Level, User
 from demonstration.models import (
     Assessment,
     AssessmentEvent,
@@ -47,8 +47,7 @@ def this_year() -> int:
 
 
 def _visible_or_404(user: User, centre: Centre) -> None:
-    visible = Centre.objects.filter(jurisdiction_q(user, "region_id"), pk=centre.pk).exists()
-    if not visible:
+    if not user.may_see(centre.region_id):
         raise Http404
 
 
@@ -126,18 +125,14 @@ def may_approve(user: User, centre: Centre) -> bool:
     """A city or provincial official whose jurisdiction holds the centre approves."""
     if not (user.is_authenticated and user.is_official and user.region_id is not None):
         return False
-    return codes.level_of(user.region_id) in (Level.CITY, Level.PROVINCE) and (
-        centre.region_id.startswith(codes.prefix_of(user.region_id))
+    return codes.level_of(user.region_id) in (Level.CITY, Level.PROVINCE) and user.may_see(
+        centre.region_id
     )
 
 
 def may_revoke(user: User, centre: Centre) -> bool:
     """Officials of the centre's jurisdiction (any level above it) revoke."""
-    return (
-        user.is_authenticated
-        and user.is_official
-        and (user.region_id is None or centre.region_id.startswith(codes.prefix_of(user.region_id)))
-    )
+    return user.is_authenticated and user.is_official and user.may_see(centre.region_id)
 
 
 def _refuse_unless(allowed: bool, message: str) -> None:

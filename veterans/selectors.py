@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from centres.models import Centre, Level, Region, jurisdiction_contains
+from centres.models import Centre, Level, Region
 from veterans.idnumbers import normalize_id_number
 from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran, Visit
 
@@ -25,9 +25,7 @@ def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
     veteran. Everyone else, nationwide staff and every API client included,
     sees the masked number only.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if not Veteran.objects.visible_to(user).filter(pk=veteran.pk).exists():
+    if not user.may_see(veteran.region_id):
         return False
     if user.is_official:
         return True
@@ -150,9 +148,9 @@ def visit_parties(
         veteran = Veteran.from_db(db, ["id", "name", "region_id"], row[:3])
         if row[3] is not None:
             centre = Centre.from_db(db, ["id", "region_id"], [row[3], centre_code])
-    if veteran is not None and not jurisdiction_contains(user, veteran.region_id):
+    if veteran is not None and not user.may_see(veteran.region_id):
         veteran = None
-    if centre is not None and not jurisdiction_contains(user, centre.region_id):
+    if centre is not None and not user.may_see(centre.region_id):
         centre = None
     return veteran, centre
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from centres.models import Centre, Region, jurisdiction_contains
+from centres.models import Centre, Region
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
@@ -78,7 +78,7 @@ def id_number_clean(
 
 def home_region_check(*, region: Region, by: Any) -> None:
     """A veteran lives in a village, a township or a county inside the user's jurisdiction."""
-    if not Region.objects.visible_to(by).filter(code=region.code).exists():
+    if not by.may_see(region.code):
         raise ValidationError({"region": _("No such region in your jurisdiction.")})
     if region.level not in HOME_LEVELS:
         raise ValidationError({"region": HOME_LEVELS_MESSAGE})
@@ -237,9 +237,9 @@ def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_catego
 
     The region codes of the rows as loaded are compared with the user's: no query.
     """
-    if not jurisdiction_contains(by, veteran.region_id):
+    if not by.may_see(veteran.region_id):
         raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
-    if not jurisdiction_contains(by, centre.region_id):
+    if not by.may_see(centre.region_id):
         raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
     if case_category and case_category not in dict(CASE_CATEGORIES):
         raise ValidationError({"case_category": _("Choose a case category.")})

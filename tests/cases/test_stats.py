@@ -136,7 +136,7 @@ def test_the_statistics_are_one_query(scenario: dict[str, Case], ministry: User)
     region = centre("330681").region
     with CaptureQueriesContext(connection) as ctx:
         case_stats(user=ministry, region=region)
-    assert len(ctx.captured_queries) == 2  # the region's visibility, the aggregate
+    assert len(ctx.captured_queries) == 1  # the aggregate; visibility is decided by the code
 
 
 def test_the_dates_bound_the_received_date(scenario: dict[str, Case], ministry: User) -> None:
