@@ -8,10 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError as BadRequest
 
 from centres.dates import date_in_bounds
+
+BOOLEAN_VALUES = {"true", "false", "1", "0"}
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -35,6 +38,11 @@ class StrictFilterBackend(DjangoFilterBackend):
             values = request.query_params.getlist(name)
             if values and not any(value.strip() for value in values):
                 errors.setdefault(name, []).append(_("This parameter is empty."))
+            elif values and isinstance(filterset.filters[name], BooleanFilter) and any(
+                value.strip().lower() not in BOOLEAN_VALUES for value in values
+            ):
+                # A ticked-box filter reads any text (`?disabled=-1`) as ticked.
+                errors.setdefault(name, []).append(_("Give true or false."))
             elif values and name in cleaned and cleaned[name] in (None, ""):
                 # e.g. `?overdue=perhaps`, which a yes/no filter reads as "not given".
                 errors.setdefault(name, []).append(_("This value is not understood."))

@@ -54,6 +54,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 CSV_MEDIA_TYPE = "text/csv"
 
+# Required text: a character other than white space, and no NUL (refused everywhere).
+TEXT_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
+
 # Status: (description, True for the field-by-field shape).
 _ANSWERS: dict[str, tuple[str, bool]] = {
     "400": ("Invalid input, field by field (or a body that is not JSON).", True),
@@ -79,8 +82,8 @@ class AutoSchema(openapi.AutoSchema):
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        for answer in responses.values():
-            answer.get("content", {}).pop(CSV_MEDIA_TYPE, None)
+        for documented in responses.values():
+            documented.get("content", {}).pop(CSV_MEDIA_TYPE, None)
         for code in self._error_codes():
             description, by_field = _ANSWERS[code]
             schema = (
@@ -139,7 +142,7 @@ class AutoSchema(openapi.AutoSchema):
                 schema
             ):
                 # Filters refuse an empty value (config/filters.py) and trim white space.
-                schema.update(minLength=1, pattern=r"\S")
+                schema.update(minLength=1, pattern=TEXT_PATTERN)
         return parameters
 
     def _get_serializer_field_meta(self, field: Any, direction: Any) -> dict[str, Any]:
@@ -149,14 +152,14 @@ class AutoSchema(openapi.AutoSchema):
             and getattr(field, "trim_whitespace", False)
             and type(field) is serializers.CharField
         ):
-            meta["pattern"] = r"\S"
+            meta["pattern"] = TEXT_PATTERN
         return meta
 
     def map_renderers(self, attribute: str) -> list[Any]:
         renderers: list[Any] = super().map_renderers(attribute)
         return [r for r in renderers if r not in (CSV_MEDIA_TYPE, "csv")]
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]
         description: str = super().get_description() or ""
         if any(r.media_type == CSV_MEDIA_TYPE for r in self.view.get_renderers()):
             description += (

@@ -45,6 +45,13 @@ class StatsQuery(serializers.Serializer):
         except codes.InvalidCode as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
+    def to_internal_value(self, data: Any) -> Any:
+        empty = [name for name in ("since", "until") if name in data and not data[name].strip()]
+        if empty:  # strict, as the list filters (config/filters.py)
+            message = _("This parameter is empty.")
+            raise serializers.ValidationError({name: [message] for name in empty})
+        return super().to_internal_value(data)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")
         if since and until and since > until:

@@ -110,6 +110,7 @@ class DesignationSerializer(serializers.ModelSerializer):
 
 class DesignationFilter(django_filters.FilterSet):
     region = SubtreeFilter(field_name="region_id")
+    year = YearFilter(field_name="year")
     in_force = YearFilter(method="filter_in_force", label="in force in year")
 
     class Meta:
@@ -135,6 +136,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentFilter(django_filters.FilterSet):
     region = SubtreeFilter(field_name="region_id")
+    year = YearFilter(field_name="year")
 
     class Meta:
         model = Assessment

@@ -19,8 +19,8 @@ from tests.conftest import api_as
 from tests.factories.cases import case_make
 from tests.factories.veterans import id_number, veteran_make
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
+ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 
 def _client(user: User) -> APIClient:
@@ -150,6 +150,9 @@ def test_a_nul_in_a_search_is_refused_with_a_correct_chinese_message(alice: User
         ("/api/v1/visits/?since=yesterday", "since"),
         ("/api/v1/stats/targets/?year=0.5", "year"),
         ("/api/v1/centres/?region=12", "region"),
+        ("/api/v1/veterans/?disabled=-1", "disabled"),
+        ("/api/v1/assessments/?year=1e-05", "year"),
+        ("/api/v1/stats/cases/?region=330681&since=", "since"),
     ],
 )
 def test_a_malformed_filter_is_refused_naming_the_parameter(

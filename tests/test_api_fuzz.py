@@ -175,7 +175,7 @@ def test_the_stateful_phase_follows_the_links_with_real_ids(world: None) -> None
 
         def before_call(self, case: schemathesis.Case) -> None:
             # On the case itself, so that the authentication checks can take it away.
-            case.headers = {**(case.headers or {}), "Authorization": f"Token {token}"}
+            case.headers["Authorization"] = f"Token {token}"
 
         def validate_response(self, response: object, case: schemathesis.Case,
                               additional_checks: object = None, **kwargs: object) -> None:

@@ -76,7 +76,7 @@ def test_required_text_must_hold_a_character_and_bounded_text_says_its_bound(
 ) -> None:
     reason = _component(schema, "EscalateRequest")["properties"]["reason"]
     assert reason["minLength"] == 1
-    assert reason["pattern"] == r"\S"
+    assert reason["pattern"] == r"^[^\u0000]*\S[^\u0000]*$"
     name = _component(schema, "VeteranRequest")["properties"]["name"]
     assert name["maxLength"] > 0
     days = _component(schema, "ExtendRequest")["properties"]["days"]
