@@ -1,7 +1,8 @@
 """REST: /api/v1/cases/ and /api/v1/stats/cases/ (DESIGN.md §4, fixed).
 
-Bad input answers 400 field by field, a refused transition 409, a case or
-region outside the caller's jurisdiction 404.
+Bad input answers 400 field by field, a refused transition 409, a write by an
+official 403, a case or region outside the caller's jurisdiction 404: the
+services raise `centres.errors`, which `config.errors.api_exception_handler` maps.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,16 +21,10 @@ from cases import services
 from cases.filters import CaseFilter
 from cases.models import Case, Category, MediationMethod, RiskLevel
 from cases.selectors import case_list
-from cases.services import TransitionRefused
 from centres.api import CentreCodeField
 from centres.models import User, jurisdiction_q
+from config.schema import IDEMPOTENCY_KEY
 from veterans.models import Veteran
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This transition is not allowed now.")
-    default_code = "transition_refused"
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -41,7 +35,10 @@ class CaseSerializer(serializers.ModelSerializer):
     veterans: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
     )
-    assignee = serializers.CharField(source="assignee.username", read_only=True, default=None)
+    assignee = serializers.CharField(
+        source="assignee.username", read_only=True, default=None, allow_null=True,
+        help_text=_("The staff member the case is assigned to; null until it is assigned."),
+    )
     resolved_level = serializers.CharField(
         read_only=True, help_text=_("The level that resolved the case; empty while it is open.")
     )
@@ -157,13 +154,6 @@ class ExtendSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Any unique string per case (at most 100 characters). The same key again "
-    "answers the first case with 200 and creates nothing.",
-)
-
-
 class CaseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     viewsets.GenericViewSet,
@@ -194,19 +184,15 @@ class CaseViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
-            raise serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+            raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
         existing = services.case_by_key(by=request.user, idempotency_key=key)
         if existing is not None:
             return self._answer(existing)
         data = self._input(CaseCreateSerializer)
         veteran = data.pop("veteran", None)
-        try:
-            case, created = services.case_open_once(
-                by=request.user, idempotency_key=key,
-                veterans=[veteran] if veteran else [], **data,
-            )
-        except TransitionRefused as exc:
-            raise Conflict(exc.message) from exc
+        case, created = services.case_open_once(
+            by=request.user, idempotency_key=key, veterans=[veteran] if veteran else [], **data,
+        )
         return self._answer(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _transition(self, service: Any, serializer_class: type[serializers.Serializer],
@@ -215,11 +201,7 @@ class CaseViewSet(
         data = self._input(serializer_class)
         for old, new in renames.items():
             data[new] = data.pop(old)
-        try:
-            case = service(case=case, by=self.request.user, **data)
-        except TransitionRefused as exc:
-            raise Conflict(exc.message) from exc
-        return self._answer(case)
+        return self._answer(service(case=case, by=self.request.user, **data))
 
     @extend_schema(request=AcceptSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])

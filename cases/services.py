@@ -4,7 +4,7 @@ Each service checks the state and who may act (`case_check_*`, shared with the
 pages that show only the actions a user may take), saves with `update_fields`
 and appends the event. A user who cannot see a case never reaches a service
 (the selectors answer 404); a user who can see it but may not act gets
-`TransitionRefused`, which the pages and the API answer with 409.
+`Refused` (409), or `Forbidden` (403) when the user's role never may (an official).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from cases.models import (
     Status,
 )
 from centres import codes
+from centres.errors import DomainError, Forbidden, Refused
 from centres.models import Centre, User, within_q
 from veterans.models import Veteran, Visit
 
@@ -41,22 +42,14 @@ MAX_EXTENSION_DAYS = 30
 REMIND_DAYS_BEFORE = 7
 
 
-class TransitionRefused(Exception):
-    """A transition the user may see but not perform now; the message is for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 # --- who may act -----------------------------------------------------------
 
 
 def _require_actor(case: Case, by: Any) -> None:
     if not getattr(by, "is_staff_member", False):
-        raise TransitionRefused(_("Officials follow cases; only staff act on them."))
+        raise Forbidden(_("Officials follow cases; only staff act on them."))
     if not by.may_act_at(case.region_id):
-        raise TransitionRefused(
+        raise Refused(
             _("This case is now held by %(centre)s; only that centre or a centre above it may act.")
             % {"centre": case.centre.name}
         )
@@ -64,7 +57,7 @@ def _require_actor(case: Case, by: Any) -> None:
 
 def _require_status(case: Case, *statuses: str) -> None:
     if case.status not in statuses:
-        raise TransitionRefused(
+        raise Refused(
             _("Not possible while the case is “%(status)s”.")
             % {"status": case.get_status_display()}
         )
@@ -72,14 +65,14 @@ def _require_status(case: Case, *statuses: str) -> None:
 
 def _require_accepted(case: Case) -> None:
     if not case.is_accepted:
-        raise TransitionRefused(_("Accept the case first."))
+        raise Refused(_("Accept the case first."))
 
 
 def case_check_accept(*, case: Case, by: Any) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     if case.is_accepted:
-        raise TransitionRefused(_("The case has already been accepted."))
+        raise Refused(_("The case has already been accepted."))
 
 
 def case_check_assign(*, case: Case, by: Any) -> None:
@@ -129,17 +122,17 @@ def case_check_escalate(*, case: Case, by: Any) -> Centre:
     _require_status(case, Status.OPEN)
     _require_accepted(case)
     if codes.level_of(case.region_id) == "province":
-        raise TransitionRefused(
+        raise Refused(
             _("A provincial centre cannot escalate: the case must be resolved here.")
         )
     if not case_mediated_here(case):
-        raise TransitionRefused(
+        raise Refused(
             _("Record at least one mediation attempt at %(centre)s before escalating.")
             % {"centre": case.centre.name}
         )
     parent = _parent_centre(case)
     if parent is None:
-        raise TransitionRefused(_("There is no centre above this one to escalate to."))
+        raise Refused(_("There is no centre above this one to escalate to."))
     return parent
 
 
@@ -147,7 +140,7 @@ def case_check_refer_down(*, case: Case, by: Any) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     if codes.level_of(case.region_id) == "village":
-        raise TransitionRefused(_("A village station has no centre below it."))
+        raise Refused(_("A village station has no centre below it."))
 
 
 def case_check_resolve(*, case: Case, by: Any) -> None:
@@ -174,7 +167,7 @@ def case_check_extend(*, case: Case, by: Any) -> None:
     _require_status(case, Status.OPEN)
     _require_accepted(case)
     if case.extended:
-        raise TransitionRefused(_("The deadline has already been extended once."))
+        raise Refused(_("The deadline has already been extended once."))
 
 
 CHECKS: dict[str, Callable[..., Any]] = {
@@ -195,7 +188,7 @@ def case_allowed_actions(*, case: Case, by: Any) -> list[str]:
     for name, check in CHECKS.items():
         try:
             check(case=case, by=by)
-        except TransitionRefused:
+        except DomainError:
             continue
         allowed.append(name)
     return allowed
@@ -275,13 +268,13 @@ def case_open(
 ) -> Case:
     """Receive a case at a centre (受理登记); accept it at once when asked."""
     if not getattr(by, "is_staff_member", False):
-        raise TransitionRefused(_("Officials follow cases; only staff open them."))
+        raise Forbidden(_("Officials follow cases; only staff open them."))
     if not by.may_act_at(centre.region_id):
-        raise TransitionRefused(_("You may open cases only at centres in your jurisdiction."))
+        raise Refused(_("You may open cases only at centres in your jurisdiction."))
     if category not in Category.values:
-        raise TransitionRefused(_("Unknown category."))
+        raise Refused(_("Unknown category."))
     if not summary.strip():
-        raise TransitionRefused(_("Describe the dispute."))
+        raise Refused(_("Describe the dispute."))
     received_at = received_at or timezone.now()
     year = timezone.localtime(received_at).year
     number, sequence = case_number_allocate(region_code=centre.region_id, year=year)
@@ -369,7 +362,7 @@ def case_assign(*, case: Case, assignee: User, by: Any, note: str = "") -> Case:
     if not assignee.is_active or not assignee.is_staff_member or (
         assignee.region_id != case.region_id
     ):
-        raise TransitionRefused(
+        raise Refused(
             _("%(name)s is not a staff member of %(centre)s.")
             % {"name": assignee.get_full_name() or assignee.username, "centre": case.centre.name}
         )
@@ -412,10 +405,10 @@ def case_mediate(
     _lock(case)
     case_check_mediate(case=case, by=by)
     if method not in MediationMethod.values:
-        raise TransitionRefused(_("Unknown mediation method."))
+        raise Refused(_("Unknown mediation method."))
     if mediator_veteran is not None:
         if not (mediator_veteran.is_party_secretary or mediator_veteran.is_volunteer):
-            raise TransitionRefused(
+            raise Refused(
                 _("%(name)s is neither a veteran village party secretary nor a volunteer.")
                 % {"name": mediator_veteran.name}
             )
@@ -428,7 +421,7 @@ def case_mediate(
     else:
         person = mediator or by
         if not person.may_act_at(case.region_id):
-            raise TransitionRefused(
+            raise Refused(
                 _("%(name)s is not a staff member who may act on this case.")
                 % {"name": person.get_full_name() or person.username}
             )
@@ -458,7 +451,7 @@ def case_escalate(*, case: Case, by: Any, reason: str) -> Case:
     _lock(case)
     if not reason.strip():
         _require_actor(case, by)
-        raise TransitionRefused(_("Give the reason for escalating."))
+        raise Refused(_("Give the reason for escalating."))
     parent = case_check_escalate(case=case, by=by)
     source = _move(case, to=parent, arrival=Arrival.ESCALATED)
     case.escalated_count += 1
@@ -478,12 +471,12 @@ def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Ca
     if to.region_id == case.region_id or not to.region_id.startswith(
         codes.prefix_of(case.region_id)
     ):
-        raise TransitionRefused(
+        raise Refused(
             _("%(centre)s is not below %(holder)s.") % {"centre": to.name,
                                                          "holder": case.centre.name}
         )
     if not instructions.strip():
-        raise TransitionRefused(_("Give instructions to the centre below."))
+        raise Refused(_("Give instructions to the centre below."))
     source = _move(case, to=to, arrival=Arrival.REFERRED_DOWN)
     case.save(update_fields=["centre", "region", "level", "arrival", "assignee"])
     _event(case, kind=CaseEvent.Kind.REFER_DOWN, by=by, at=timezone.now(), from_centre=source,
@@ -497,7 +490,7 @@ def case_resolve(*, case: Case, by: Any, resolution: str) -> Case:
     _lock(case)
     case_check_resolve(case=case, by=by)
     if not resolution.strip():
-        raise TransitionRefused(_("Describe the resolution."))
+        raise Refused(_("Describe the resolution."))
     now = timezone.now()
     case.status = Status.RESOLVED
     case.resolved_level = case.level
@@ -538,11 +531,11 @@ def case_extend(*, case: Case, by: Any, days: int, reason: str) -> Case:
     _lock(case)
     case_check_extend(case=case, by=by)
     if not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise TransitionRefused(
+        raise Refused(
             _("An extension is 1 to %(max)d days.") % {"max": MAX_EXTENSION_DAYS}
         )
     if not reason.strip():
-        raise TransitionRefused(_("Give the reason for the extension."))
+        raise Refused(_("Give the reason for the extension."))
     assert case.resolve_deadline is not None
     previous = case.resolve_deadline
     case.resolve_deadline = previous + datetime.timedelta(days=days)

@@ -23,9 +23,11 @@ from cases.selectors import (
     queue_counts,
     queue_tabs,
 )
-from cases.services import TransitionRefused, case_allowed_actions, case_open
+from cases.services import case_allowed_actions, case_open
+from centres.errors import DomainError
 from centres.models import Centre
 from centres.selectors import centre_paths, region_paths
+from config.errors import domain_status
 from veterans.models import Visit
 from veterans.selectors import veteran_search, veteran_search_one
 
@@ -97,8 +99,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail(request, pk, bound=form, status=400)
     try:
         form.call(by=request.user)
-    except TransitionRefused as exc:
-        return _detail(request, pk, refusal=exc.message, status=409)
+    except DomainError as exc:
+        return _detail(request, pk, refusal=exc.message, status=domain_status(exc))
     messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("cases:detail", pk=pk)
 
@@ -142,9 +144,9 @@ def new(request: HttpRequest) -> HttpResponse:
                     veterans=[data["veteran"]] if data["veteran"] else [],
                     visit=data["visit"], accept=data["accept"],
                 )
-            except TransitionRefused as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = 409
+                status = domain_status(exc)
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)

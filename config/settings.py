@@ -268,8 +268,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # JSON is the one request body type (the browsable API sends it too); every error
+    # answers in one of the two shapes of config/errors.py.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fengqiao portal API",
@@ -280,6 +284,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # What a client sends and what it is answered are separate components (no invented
+    # `id` in a request); the schema is generated in English whatever the caller's
+    # language (config/schema.py), so enum and operation names never change.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_links",
+    ],
 }
 
 # --- Security -------------------------------------------------------------

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path
+from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import cases.urls
@@ -22,6 +26,19 @@ api_v1 = [
     *dashboards.urls.api_urlpatterns,
 ]
 
+
+class SchemaView(SpectacularAPIView):
+    """`/api/schema/`, generated and rendered in English whatever the caller's language."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+            render = getattr(response, "render", None)
+            if callable(render):
+                render()
+        return response
+
+
 # Swagger UI with its start-up script served as a file (the CSP allows no inline script).
 api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema")
 
@@ -34,7 +51,7 @@ urlpatterns = [
     path("healthz/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", include("centres.urls")),
     path("", include("veterans.urls")),

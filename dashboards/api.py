@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
+from centres.dates import date_in_bounds
 from centres.filters import NATION_OR_REGION_SCHEMA
 from config.spreadsheets import SpreadsheetAPIView, XLSXRenderer
 from dashboards.exports import ledger_filename, ledger_records, ledger_workbook
@@ -38,8 +39,12 @@ class StatsQuery(serializers.Serializer):
         help_text="region code, 6, 9 or 12 digits (its whole subtree); "
         "000000000000 is the nation (nationwide users only)"
     )
-    since = serializers.DateField(required=False, help_text="first day, inclusive")
-    until = serializers.DateField(required=False, help_text="last day, inclusive")
+    since = serializers.DateField(
+        required=False, validators=[date_in_bounds], help_text="first day, inclusive"
+    )
+    until = serializers.DateField(
+        required=False, validators=[date_in_bounds], help_text="last day, inclusive"
+    )
 
     def validate_region(self, value: str) -> str:
         if value.strip() in (NATION, NATION[:6]):
@@ -48,6 +53,13 @@ class StatsQuery(serializers.Serializer):
             return codes.normalize_code(value)
         except codes.InvalidCode as exc:
             raise serializers.ValidationError(str(exc)) from exc
+
+    def to_internal_value(self, data: Any) -> Any:
+        empty = [name for name in ("since", "until") if name in data and not data[name].strip()]
+        if empty:  # strict, as the list filters (config/filters.py)
+            message = _("This parameter is empty.")
+            raise serializers.ValidationError({name: [message] for name in empty})
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")

@@ -8,11 +8,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from centres import dates
 from dashboards.selectors import Period
 
 # The earliest day a dashboard period may start: every month from the start to the end
 # is drawn, so a period reaching back centuries would be thousands of empty months.
-EARLIEST = datetime.date(2000, 1, 1)
+EARLIEST = dates.EARLIEST
 
 
 class PeriodForm(forms.Form):

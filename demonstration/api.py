@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
+from centres.dates import date_in_bounds
 from centres.filters import (
     NATION_OR_REGION_SCHEMA,
     REGION_CODE_SCHEMA,
@@ -29,7 +30,6 @@ from config.spreadsheets import SpreadsheetAPIView
 from demonstration.models import Assessment, Designation
 from demonstration.selectors import target_rows, target_summary
 from demonstration.services import (
-    TransitionNotAllowed,
     assessment_approve,
     assessment_forward,
     assessment_return,
@@ -182,6 +182,7 @@ class DesignationSerializer(serializers.ModelSerializer):
 
 class DesignationFilter(django_filters.FilterSet):
     region = SubtreeFilter(field_name="region_id")
+    year = YearFilter(field_name="year")
     in_force = YearFilter(method="filter_in_force", label="in force in year")
 
     class Meta:
@@ -207,6 +208,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentFilter(django_filters.FilterSet):
     region = SubtreeFilter(field_name="region_id")
+    year = YearFilter(field_name="year")
 
     class Meta:
         model = Assessment
@@ -219,11 +221,7 @@ class CommentSerializer(serializers.Serializer):
 
 class RevokeSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    revoked_on = serializers.DateField(required=False)
-
-
-def _conflict(exc: TransitionNotAllowed) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    revoked_on = serializers.DateField(required=False, validators=[date_in_bounds])
 
 
 class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -243,13 +241,10 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
         designation = self.get_object()
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            designation = designation_revoke(
-                designation=designation, by=request.user,  # type: ignore[arg-type]
-                reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
-            )
-        except TransitionNotAllowed as exc:
-            return _conflict(exc)
+        designation = designation_revoke(
+            designation=designation, by=request.user,  # type: ignore[arg-type]
+            reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
+        )
         return Response(DesignationSerializer(designation).data)
 
 
@@ -271,10 +266,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         assessment = self.get_object()
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            assessment = run(assessment, request.user, body.validated_data["comment"])
-        except TransitionNotAllowed as exc:
-            return _conflict(exc)
+        assessment = run(assessment, request.user, body.validated_data["comment"])
         return Response(AssessmentSerializer(assessment).data)
 
     @extend_schema(request=None, responses=AssessmentSerializer)

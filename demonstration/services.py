@@ -4,7 +4,7 @@ Each workflow transition is one service: it checks the state and who may act,
 saves with `update_fields` and appends an `AssessmentEvent`. A user outside the
 centre's jurisdiction gets 404 (the record does not exist for them); a user
 inside it who may not take this step, or a step the state does not allow,
-raises `TransitionNotAllowed` (409 in the API, a message on pages).
+raises `centres.errors.Refused` (409 in the API, a message on pages).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from centres import codes
 from centres.csvimport import RowError, row_code
+from centres.errors import Refused
 from centres.models import Centre, Level, User
 from demonstration.models import (
     Assessment,
@@ -39,10 +40,6 @@ from outbox.services import outbox_enqueue
 
 Status = Assessment.Status
 Action = AssessmentEvent.Action
-
-
-class TransitionNotAllowed(Exception):
-    """A workflow step refused by the state or by who asks; the message is for the user."""
 
 
 def this_year() -> int:
@@ -104,7 +101,7 @@ def _event(
 
 def _require_state(assessment: Assessment, *states: str) -> None:
     if assessment.status not in states:
-        raise TransitionNotAllowed(
+        raise Refused(
             _("This step is not allowed while the assessment is “%(status)s”.")
             % {"status": assessment.get_status_display()}
         )
@@ -140,7 +137,7 @@ def may_revoke(user: User, centre: Centre) -> bool:
 
 def _refuse_unless(allowed: bool, message: str) -> None:
     if not allowed:
-        raise TransitionNotAllowed(message)
+        raise Refused(message)
 
 
 # --- The assessment workflow -------------------------------------------------
@@ -150,7 +147,7 @@ def standard_for_year(year: int) -> Standard:
     """The latest version of the newest standard in force in that year."""
     standard = Standard.objects.filter(year__lte=year).order_by("-year", "-version").first()
     if standard is None:
-        raise TransitionNotAllowed(_("No standard exists for %(year)d.") % {"year": year})
+        raise Refused(_("No standard exists for %(year)d.") % {"year": year})
     return standard
 
 
@@ -163,13 +160,13 @@ def assessment_create(*, centre: Centre, by: User, year: int | None = None) -> A
     )
     year = year or this_year()
     if not centre_is_eligible(centre):
-        raise TransitionNotAllowed(
+        raise Refused(
             _("This centre is not eligible: only county and township centres are assessed.")
         )
     if Assessment.objects.filter(centre=centre, year=year).exclude(
         status=Status.APPROVED
     ).exists():
-        raise TransitionNotAllowed(_("An assessment of this centre for this year is in progress."))
+        raise Refused(_("An assessment of this centre for this year is in progress."))
     assessment = Assessment.objects.create(
         centre=centre,
         region_id=centre.region_id,
@@ -201,9 +198,9 @@ def assessment_scores_save(
     existing = {s.item_id: s for s in assessment.scores.all()}
     for score in scores:
         if score.item.dimension.standard_id != assessment.standard_id:
-            raise TransitionNotAllowed(_("This indicator belongs to another standard."))
+            raise Refused(_("This indicator belongs to another standard."))
         if not Decimal(0) <= score.points <= score.item.max_points:
-            raise TransitionNotAllowed(
+            raise Refused(
                 _("Points for %(item)s must lie between 0 and %(max)s.")
                 % {"item": score.item.number, "max": score.item.max_points}
             )
@@ -215,7 +212,7 @@ def assessment_scores_save(
         try:
             row.full_clean(exclude=["assessment", "item"])
         except ValidationError as exc:
-            raise TransitionNotAllowed(" ".join(exc.messages)) from exc
+            raise Refused(" ".join(exc.messages)) from exc
         row.save()
     _event(assessment, action=Action.SCORED, from_status=assessment.status, by=by)
     return assessment
@@ -230,7 +227,7 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     )
     items = StandardItem.objects.filter(dimension__standard=assessment.standard).count()
     if assessment.scores.count() < items:
-        raise TransitionNotAllowed(_("Score every indicator before submitting."))
+        raise Refused(_("Score every indicator before submitting."))
     return _move(assessment, to=Status.SUBMITTED, action=Action.SUBMITTED, by=by)
 
 
@@ -243,7 +240,7 @@ def assessment_return(*, assessment: Assessment, by: User, comment: str) -> Asse
     )
     comment = comment.strip()
     if not comment:
-        raise TransitionNotAllowed(_("Say what needs to change when returning an assessment."))
+        raise Refused(_("Say what needs to change when returning an assessment."))
     return _move(
         assessment, to=Status.DRAFT, action=Action.RETURNED, by=by, note=comment,
         review_comment=comment,
@@ -299,7 +296,7 @@ def assessment_approve(*, assessment: Assessment, by: User, note: str = "") -> A
         refusal=_("Only a city or provincial official may approve assessments."),
     )
     if not centre_is_eligible(assessment.centre):
-        raise TransitionNotAllowed(_("This centre is no longer eligible for designation."))
+        raise Refused(_("This centre is no longer eligible for designation."))
     result = assessment_result(assessment)
     _move(
         assessment, to=Status.APPROVED, action=Action.APPROVED, by=by, note=note,
@@ -337,9 +334,9 @@ def designation_revoke(
         may_revoke(by, designation.centre), _("Only an official may revoke a designation.")
     )
     if designation.revoked_on is not None:
-        raise TransitionNotAllowed(_("This designation is already revoked."))
+        raise Refused(_("This designation is already revoked."))
     if not reason.strip():
-        raise TransitionNotAllowed(_("Give the reason for revoking the designation."))
+        raise Refused(_("Give the reason for revoking the designation."))
     designation.revoked_on = on or timezone.localdate()
     designation.revoke_reason = reason.strip()
     designation.revoked_by = by

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from centres.errors import DomainError, Refused
 from centres.models import Centre
 from demonstration.forms import AssessmentScoresForm, CommentForm, RevokeForm
 from demonstration.models import Assessment, StandardItem
@@ -30,7 +31,6 @@ from demonstration.selectors import (
     target_summary_of,
 )
 from demonstration.services import (
-    TransitionNotAllowed,
     assessment_approve,
     assessment_create,
     assessment_forward,
@@ -103,7 +103,7 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         assessment = assessment_create(centre=centre, by=user)
-    except TransitionNotAllowed as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("demonstration:assessments")
     messages.success(request, _("Self-assessment started."))
@@ -136,7 +136,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 assessment_scores_save(
                     assessment=assessment, scores=form.score_inputs(), by=user
                 )
-            except TransitionNotAllowed as exc:
+            except DomainError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("Scores saved."))
@@ -198,7 +198,7 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     service, done = step
     try:
         service(request, assessment, comment)
-    except TransitionNotAllowed as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
@@ -222,12 +222,12 @@ def designation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     try:
         if not form.is_valid():
-            raise TransitionNotAllowed(_("Give the reason for revoking the designation."))
+            raise Refused(_("Give the reason for revoking the designation."))
         designation_revoke(
             designation=designation, by=request.user,  # type: ignore[arg-type]
             reason=form.cleaned_data["reason"],
         )
-    except TransitionNotAllowed as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The designation was revoked."))

@@ -64,7 +64,8 @@ class Route:
 
     `ok` is what staff get for the object at their own level, `official` what officials
     get (default: the same). Where a step is refused by the workflow's state for
-    everybody it is 409 (or the page with the refusal as a message, 302); where it
+    everybody it is 409 (or the page with the refusal as a message, 302), and an
+    official, who reads only, acting on a case gets 403; where it
     needs input the matrix cannot name, 400. `staff_only`: officials are refused (403)
     before any object is looked up.
     """
@@ -98,7 +99,7 @@ def _post(kind: str, *, ok: int, official: int | None = None, action: str = "",
                official=frozenset({ok if official is None else official}))
 
 
-BAD_INPUT, REFUSED = 400, 409
+BAD_INPUT, FORBIDDEN, REFUSED = 400, 403, 409
 
 
 CODE = Route(kind="region", key="code")
@@ -129,18 +130,22 @@ ROUTES: dict[str, Route] = {
     "cases:agreement": _at("resolved_case"),
     # The open case of every place is accepted and never mediated: staff at its centre
     # (or above) mediate, resolve and extend it; officials follow cases and never act.
-    "cases:act": _post("case", action="mediate", ok=302, official=REFUSED,
+    "cases:act": _post("case", action="mediate", ok=302, official=FORBIDDEN,
                        **{"mediate-note": "调解", "mediate-method": "face_to_face"}),
     "api:case-list": Route(),
     "api:case-detail": _at("case"),
-    "api:case-accept": _post("case", ok=REFUSED),  # accepted already
+    "api:case-accept": _post("case", ok=REFUSED, official=FORBIDDEN),  # accepted already
     "api:case-assign": _post("case", ok=BAD_INPUT),  # the assignee depends on the place
-    "api:case-mediate": _post("case", ok=200, official=REFUSED, note="调解"),
-    "api:case-escalate": _post("case", ok=REFUSED, reason="不接受调解意见"),  # not mediated
+    "api:case-mediate": _post("case", ok=200, official=FORBIDDEN, note="调解"),
+    "api:case-escalate": _post(  # not mediated
+        "case", ok=REFUSED, official=FORBIDDEN, reason="不接受调解意见"
+    ),
     "api:case-refer-down": _post("case", ok=BAD_INPUT),  # the centre below depends on it
-    "api:case-resolve": _post("case", ok=200, official=REFUSED, resolution="达成协议"),
-    "api:case-follow-up": _post("case", ok=REFUSED, satisfied=True),  # not resolved yet
-    "api:case-extend": _post("case", ok=200, official=REFUSED, days=10, reason="案情复杂"),
+    "api:case-resolve": _post("case", ok=200, official=FORBIDDEN, resolution="达成协议"),
+    "api:case-follow-up": _post(  # not resolved yet
+        "case", ok=REFUSED, official=FORBIDDEN, satisfied=True
+    ),
+    "api:case-extend": _post("case", ok=200, official=FORBIDDEN, days=10, reason="案情复杂"),
     # demonstration
     "demonstration:targets": Route(),
     "demonstration:assessments": Route(),
@@ -245,7 +250,9 @@ def call(
     elif route.method == "get":
         response = client.get(url, data)
     else:
-        response = client.post(url, {**dict(route.body), **(data or {})})
+        # The API reads JSON only; the pages read forms.
+        body = {**dict(route.body), **(data or {})}
+        response = client.post(url, body, format="json" if name.startswith("api:") else None)
     return response
 
 

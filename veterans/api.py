@@ -13,14 +13,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres.api import CentreCodeField, CodeField, RegionCodeField
-from centres.models import Level
+from centres.models import Region
+from config.schema import IDEMPOTENCY_KEY
 from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
@@ -35,7 +36,7 @@ from veterans.selectors import (
 
 
 class StaffWritesOfficialsRead(permissions.BasePermission):
-    message = "Only staff may change the registry and the visit log."
+    message = _("Only staff may change the registry and the visit log.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
@@ -52,16 +53,11 @@ class MaskedIdNumberField(serializers.CharField):
         return mask_id_number(str(value))
 
 
-def _raise_drf(exc: DjangoValidationError, field: str) -> None:
-    if hasattr(exc, "error_dict"):
-        raise ValidationError({k: [str(m) for e in v for m in e.messages]
-                               for k, v in exc.error_dict.items()}) from exc
-    raise ValidationError({field: list(exc.messages)}) from exc
-
-
 class VeteranSerializer(serializers.ModelSerializer):
     id_number = MaskedIdNumberField(max_length=18)
-    region = RegionCodeField(levels=[Level.TOWNSHIP, Level.VILLAGE])
+    region = RegionCodeField(
+        help_text="The home region: a village, a township, or the county itself."
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
     birth_year = serializers.IntegerField(
         read_only=True, help_text="The birth year: a masked answer never carries the birth date.",
@@ -87,6 +83,11 @@ class VeteranSerializer(serializers.ModelSerializer):
             "sex": {"required": False},
             "birth_date": {"required": False, "write_only": True},
         }
+
+    def validate_region(self, value: Region) -> Region:
+        if value.level not in services.HOME_LEVELS:
+            raise ValidationError(services.HOME_LEVELS_MESSAGE)
+        return value
 
     def validate_id_number(self, value: str) -> str:
         try:
@@ -126,9 +127,8 @@ class VeteranSerializer(serializers.ModelSerializer):
         validated_data.pop("confirm_duplicate", None)
         try:
             return services.veteran_create(by=self.context["request"].user, data=validated_data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc, "id_number")
-            raise
+        except services.DuplicateIdNumber as exc:
+            raise ValidationError({"id_number": list(exc.messages)}) from exc
 
 
 # Case_opened is what logging a visit with a case makes of it, never what a client sends.
@@ -224,13 +224,6 @@ class VeteranViewSet(
             raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Any unique string per visit (at most 100 characters). The same key again "
-    "answers the first visit with 200 and creates nothing.",
-)
-
-
 class VisitViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -257,7 +250,7 @@ class VisitViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
-            raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+            raise ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             # A retry answers its first visit even when its body no longer validates
@@ -267,20 +260,18 @@ class VisitViewSet(
                 return Response(self.answer(existing), status=status.HTTP_200_OK)
             serializer.is_valid(raise_exception=True)  # raises the errors found above
         data = serializer.validated_data
-        try:
-            visit, created = services.visit_log(
-                by=request.user,
-                veteran=data["veteran"],
-                centre=data["centre"],
-                channel=data["channel"],
-                purpose=data["purpose"],
-                summary=data.get("summary", ""),
-                outcome=data.get("outcome", Visit.Outcome.ANSWERED),
-                idempotency_key=key,
-            )
-        except DjangoValidationError as exc:
-            _raise_drf(exc, "non_field_errors")
-            raise
+        # A refusal of the service (a Django ValidationError) answers 400 field by field
+        # through the API's exception handler.
+        visit, created = services.visit_log(
+            by=request.user,
+            veteran=data["veteran"],
+            centre=data["centre"],
+            channel=data["channel"],
+            purpose=data["purpose"],
+            summary=data.get("summary", ""),
+            outcome=data.get("outcome", Visit.Outcome.ANSWERED),
+            idempotency_key=key,
+        )
         return Response(
             self.answer(visit), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

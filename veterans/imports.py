@@ -33,14 +33,14 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from centres import codes
-from centres.models import Level, Region
+from centres.models import Region
 from centres.selectors import RegionNotFound, region_resolve
 from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
 from config.spreadsheets import starts_like_formula, xlsx_row
 from veterans import services
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
-from veterans.models import AuditEntry, ImportJob, Veteran
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran
 
 BATCH = 2000
 ERRORS_KEPT = 10000  # the report keeps the first ten thousand problems; the count is exact
@@ -288,7 +288,7 @@ class _RollBack(Exception):
 def _allowed_regions(by: Any, region_codes: set[str]) -> set[str]:
     return set(
         Region.objects.visible_to(by)
-        .filter(code__in=region_codes, level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .filter(code__in=region_codes, level__in=HOME_LEVELS)
         .values_list("code", flat=True)
     )
 
@@ -392,7 +392,7 @@ def veterans_import(
             if not place.isdigit() and place not in places:
                 try:
                     places[place] = region_resolve(
-                        user=by, text=place, levels=[Level.TOWNSHIP, Level.VILLAGE]
+                        user=by, text=place, levels=list(HOME_LEVELS)
                     ).code
                 except RegionNotFound as exc:
                     places[place] = exc

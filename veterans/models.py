@@ -10,13 +10,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre, Region, jurisdiction_q
+from centres.models import Centre, Level, Region, jurisdiction_q
 from config.spreadsheets import refuse_formula_prefix
 
 
 class VeteranQuerySet(models.QuerySet["Veteran"]):
     def visible_to(self, user: Any) -> VeteranQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
+
+
+# A veteran lives in a village or a township; where only the county is known, the county.
+HOME_LEVELS = (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
 
 
 class Veteran(models.Model):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from centres.models import Centre, Level, Region, jurisdiction_q
 from centres.selectors import region_paths
 from veterans.idnumbers import normalize_id_number
-from veterans.models import AuditEntry, ImportJob, TransferRequest, Veteran, Visit
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 
 SEARCH_LIMIT = 10
 # Names are searched anywhere in the name from this many characters (a trigram index
@@ -204,10 +204,10 @@ def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
 
 
 def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
-    """Villages and townships a staff member may register a veteran in (one query)."""
+    """Villages, townships and counties a staff member may register a veteran in (one query)."""
     return list(
         Region.objects.visible_to(user)
-        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .filter(level__in=HOME_LEVELS)
         .only("code", "name", "level")
         .order_by("code")[:limit]
     )

@@ -27,7 +27,7 @@ from veterans.idnumbers import (
     sex_of,
     validate_id_number,
 )
-from veterans.models import AuditEntry, ImportJob, TransferRequest, Veteran, Visit
+from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 from veterans.selectors import id_number_visible_to
 from veterans.signals import CASE_CATEGORIES, case_requested
 
@@ -37,7 +37,7 @@ VETERAN_FIELDS = [
     "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
     "is_party_secretary", "is_volunteer",
 ]
-HOME_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
+HOME_LEVELS_MESSAGE = _lazy("Choose a village, a township or the county itself.")
 logger = logging.getLogger(__name__)
 
 
@@ -80,11 +80,11 @@ def id_number_clean(
 
 
 def home_region_check(*, region: Region, by: Any) -> None:
-    """A veteran lives in a village or township inside the user's jurisdiction."""
+    """A veteran lives in a village, a township or a county inside the user's jurisdiction."""
     if not by.may_see(region.code):
         raise ValidationError({"region": _("No such region in your jurisdiction.")})
     if region.level not in HOME_LEVELS:
-        raise ValidationError({"region": _("Choose a village or a township.")})
+        raise ValidationError({"region": HOME_LEVELS_MESSAGE})
 
 
 def writer_check(by: Any) -> None:

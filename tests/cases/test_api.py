@@ -59,11 +59,13 @@ def test_a_centre_outside_the_jurisdiction_is_an_unknown_centre(
 
 
 def test_an_official_may_not_open_a_case(city_official: User) -> None:
+    """An official reads only: a write is forbidden (403), not a refused transition (409)."""
     response = api_as(city_official).post(
         "/api/v1/cases/", {"centre": "330681107", "category": "other", "summary": "x"},
         format="json",
     )
-    assert response.status_code == 409
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
     assert "工作人员" in response.json()["detail"]
 
 

@@ -219,7 +219,7 @@ def test_the_receiving_village_does_the_follow_up_after_the_township_resolved(
     assert "follow_up" in services.case_allowed_actions(case=case, by=village_staff)
     assert "follow_up" in services.case_allowed_actions(case=case, by=alice)
     for outsider in (neighbour, dianko_staff):
-        with pytest.raises(services.TransitionRefused):
+        with pytest.raises(services.DomainError):
             services.case_check_follow_up(case=case, by=outsider)
     assert client_for(charlie).get(f"/cases/{case.pk}/").status_code == 404
     response = client_for(village_staff).post(

@@ -13,8 +13,8 @@ from django_celery_beat.models import PeriodicTask
 
 from cases import services
 from cases.models import Case, Notification
-from cases.services import TransitionRefused
 from cases.tasks import cases_mark_overdue
+from centres.errors import DomainError
 from centres.models import User
 from tests.factories.cases import case_make
 
@@ -51,9 +51,9 @@ def test_one_extension_of_at_most_30_days_with_a_reason(alice: User, bob: User) 
         case = case_make(code="330681107", by=alice)
         first = case.resolve_deadline
         assert first is not None
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(DomainError):
             services.case_extend(case=case, by=alice, days=31, reason="情况复杂")
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(DomainError):
             services.case_extend(case=case, by=alice, days=10, reason=" ")
         case = services.case_extend(case=case, by=bob, days=30, reason="需司法鉴定")
         assert case.resolve_deadline == first + datetime.timedelta(days=30)
@@ -61,7 +61,7 @@ def test_one_extension_of_at_most_30_days_with_a_reason(alice: User, bob: User) 
         assert (case.extended, case.extension_days) == (True, 30)
         event = case.events.get(kind="extend")
         assert event.extra["days"] == 30
-        with pytest.raises(TransitionRefused, match="延期一次"):
+        with pytest.raises(DomainError, match="延期一次"):
             services.case_extend(case=case, by=alice, days=1, reason="再延")
 
 

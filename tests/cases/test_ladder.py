@@ -9,7 +9,7 @@ from django.http import Http404
 from cases import services
 from cases.models import Case, CaseEvent
 from cases.selectors import case_get_for_user
-from cases.services import TransitionRefused
+from centres.errors import DomainError
 from centres.models import User
 from tests.factories.cases import case_make, escalate_once, veteran_make
 from tests.factories.centres import centre
@@ -38,7 +38,7 @@ def test_a_case_climbs_the_whole_ladder_one_level_at_a_time(
     assert escalations == [
         ("village", "township"), ("township", "county"), ("county", "city"), ("city", "province")
     ]
-    with pytest.raises(TransitionRefused, match="省级"):
+    with pytest.raises(DomainError, match="省级"):
         escalate_once(case, province_staff)
     case = services.case_resolve(case=case, by=province_staff, resolution="省厅协调解决")
     assert (case.status, case.resolved_level) == ("resolved", "province")
@@ -46,7 +46,7 @@ def test_a_case_climbs_the_whole_ladder_one_level_at_a_time(
 
 def test_escalating_needs_a_mediation_at_the_current_centre(alice: User) -> None:
     case = case_make(code="330681107", by=alice)
-    with pytest.raises(TransitionRefused, match="调解"):
+    with pytest.raises(DomainError, match="调解"):
         services.case_escalate(case=case, by=alice, reason="复杂")
     assert case.level == "township"
     assert not case.events.filter(kind="escalate").exists()
@@ -56,14 +56,14 @@ def test_a_mediation_below_does_not_count_after_the_case_moves_up(
     village_staff: User, alice: User
 ) -> None:
     case = escalate_once(case_make(code="330681107201", by=village_staff), village_staff)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_escalate(case=case, by=alice, reason="镇里也调不了")
 
 
 def test_escalating_needs_a_reason(alice: User) -> None:
     case = case_make(code="330681107", by=alice)
     services.case_mediate(case=case, by=alice, note="第一次调解")
-    with pytest.raises(TransitionRefused, match="理由"):
+    with pytest.raises(DomainError, match="理由"):
         services.case_escalate(case=case, by=alice, reason="  ")
 
 
@@ -84,9 +84,9 @@ def test_the_lower_centre_cannot_act_on_a_case_it_no_longer_holds(
     # Still visible (received there), but the village may no longer act.
     seen = case_get_for_user(user=village_staff, pk=case.pk)
     assert services.case_allowed_actions(case=seen, by=village_staff) == []
-    with pytest.raises(TransitionRefused, match="枫桥镇"):
+    with pytest.raises(DomainError, match="枫桥镇"):
         services.case_resolve(case=seen, by=village_staff, resolution="村里解决了")
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_mediate(case=seen, by=village_staff, note="再调一次")
 
 
@@ -100,7 +100,7 @@ def test_charlie_the_outsider_cannot_even_see_the_case(alice: User, charlie: Use
     case = case_make(code="330681107", by=alice)
     with pytest.raises(Http404):
         case_get_for_user(user=charlie, pk=case.pk)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_mediate(case=case, by=charlie, note="越权")
 
 
@@ -115,7 +115,7 @@ def test_an_official_sees_the_case_but_may_not_act(alice: User, city_official: U
     case = case_make(code="330681107", by=alice)
     seen = case_get_for_user(user=city_official, pk=case.pk)
     assert services.case_allowed_actions(case=seen, by=city_official) == []
-    with pytest.raises(TransitionRefused, match="工作人员"):
+    with pytest.raises(DomainError, match="工作人员"):
         services.case_mediate(case=seen, by=city_official, note="领导调解")
 
 
@@ -143,16 +143,16 @@ def test_refer_down_hands_the_case_to_a_centre_below_with_instructions(
     assert case_get_for_user(user=village_staff, pk=case.pk) == case
     assert "mediate" in services.case_allowed_actions(case=case, by=village_staff)
     # A referral needs a fresh mediation at the new holder before it may climb again.
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_escalate(case=case, by=village_staff, reason="再上报")
 
 
 def test_refer_down_refuses_a_centre_outside_the_subtree(alice: User, county_staff: User) -> None:
     case = escalate_once(case_make(code="330681107", by=alice), alice)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_refer_down(case=case, by=county_staff, to=centre("330603101"),
                                  instructions="交柯桥")
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_refer_down(case=case, by=county_staff, to=centre("330681"),
                                  instructions="自己")
 
@@ -170,18 +170,18 @@ def test_a_dissatisfied_follow_up_reopens_at_the_same_level(alice: User, bob: Us
     case = services.case_resolve(case=case, by=alice, resolution="补充协议")
     case = services.case_follow_up(case=case, by=alice, satisfied=True, note="满意")
     assert (case.status, case.resolved_level) == ("closed", "township")
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_follow_up(case=case, by=alice, satisfied=True)
 
 
 def test_resolving_and_following_up_are_refused_in_the_wrong_state(alice: User) -> None:
     case = case_make(code="330681107", by=alice, accept=False)
-    with pytest.raises(TransitionRefused, match="受理"):
+    with pytest.raises(DomainError, match="受理"):
         services.case_resolve(case=case, by=alice, resolution="x")
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_follow_up(case=case, by=alice, satisfied=True)
     case = services.case_accept(case=case, by=alice)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_accept(case=case, by=alice)
 
 
@@ -191,7 +191,7 @@ def test_assign_only_to_staff_of_the_holding_centre(
     case = case_make(code="330681107", by=alice)
     case = services.case_assign(case=case, by=alice, assignee=bob)
     assert case.assignee == bob
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_assign(case=case, by=alice, assignee=county_staff)
 
 
@@ -205,7 +205,7 @@ def test_a_veteran_mediator_must_be_a_party_secretary_or_volunteer(alice: User) 
     assert event.extra["mediator_name"] == secretary.name
     assert event.extra["mediator_role"] == "party_secretary"
     assert event.extra["method"] == "home_visit"
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         services.case_mediate(case=case, by=alice, note="x", mediator_veteran=plain)
 
 
@@ -222,7 +222,7 @@ def test_case_events_are_append_only(alice: User) -> None:
 def test_officials_and_outsiders_cannot_open_cases_here(
     city_official: User, charlie: User
 ) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         case_make(code="330681107", by=city_official)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError):
         case_make(code="330681107", by=charlie)

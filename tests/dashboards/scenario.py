@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Status
-from cases.services import TransitionRefused
+from cases.services import DomainError
 from centres.models import User
 from tests.factories.cases import case_make, staff_at, veteran_make, visit_make
 
@@ -65,7 +65,7 @@ class Scenario:
             case = Case.objects.get(pk=self.random.choice(cases).pk)
             by = self.staff_of(case.region_id)
             step = self.random.choice(["mediate", "escalate", "resolve", "follow_up", "accept"])
-            with suppress(TransitionRefused):
+            with suppress(DomainError):
                 case_step(case, by, step, satisfied=lambda: self.random.random() < 0.7)
 
 

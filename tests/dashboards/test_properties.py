@@ -39,7 +39,7 @@ from rest_framework.test import APIClient
 from cases.filters import day_start
 from cases.models import Case
 from cases.selectors import case_stats_aggregate
-from cases.services import TransitionRefused
+from cases.services import DomainError
 from centres import codes
 from centres.models import Centre, Level, Region, User
 from dashboards import rollups
@@ -182,7 +182,7 @@ def build(tree: Tree, history: History) -> list[str]:
         by = staff.get(case.region_id)
         if by is None:
             continue
-        with suppress(TransitionRefused):
+        with suppress(DomainError):
             step_name = STEPS[step]
             case_step(case, by, step_name.removesuffix("_yes").removesuffix("_no"),
                       satisfied=partial(bool, step_name == "follow_up_yes"))

@@ -12,7 +12,7 @@ def test_an_unknown_api_url_answers_json_404(client: Client, alice: User) -> Non
     response = client.get("/api/v1/centres/1.5/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert set(response.json()) == {"detail"}
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
 
 
 def test_an_unknown_page_answers_the_html_404(client: Client, alice: User) -> None:

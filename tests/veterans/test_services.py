@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from centres.models import User
-from tests.factories.centres import centre, region
+from tests.factories.centres import UserFactory, centre, region
 from tests.factories.veterans import id_number, veteran_make
 from veterans.models import AuditEntry, Veteran, Visit
 from veterans.services import (
@@ -80,9 +80,18 @@ def test_staff_cannot_register_a_veteran_outside_their_jurisdiction(charlie: Use
         veteran_create(by=charlie, data=data())
 
 
-def test_a_veteran_lives_in_a_village_or_township_not_a_county(county_staff: User) -> None:
-    with pytest.raises(ValidationError):
-        veteran_create(by=county_staff, data=data(region=region("330681")))
+def test_a_veteran_may_live_at_the_county_itself(county_staff: User) -> None:
+    veteran = veteran_create(by=county_staff, data=data(region=region("330681")))
+    assert veteran.region_id == "330681000000"
+
+
+def test_a_veteran_does_not_live_in_a_city_and_is_told_which_levels_to_choose(
+    world: None,
+) -> None:
+    city_staff = UserFactory.create(username="city", region=region("330600"))
+    with pytest.raises(ValidationError) as refused:
+        veteran_create(by=city_staff, data=data(region=region("330600")))
+    assert refused.value.message_dict["region"] == ["请选择村（社区）、乡镇（街道）或本县（区）。"]
 
 
 def test_officials_cannot_write_the_registry(city_official: User) -> None:
