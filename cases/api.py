@@ -10,8 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,6 +22,11 @@ from cases.models import Case, Category, MediationMethod, RiskLevel
 from cases.selectors import case_list
 from cases.services import TransitionRefused
 from centres.api import CentreCodeField
+from centres.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    idempotency_from,
+    idempotency_parameter,
+)
 from centres.models import User, jurisdiction_q
 from veterans.models import Veteran
 
@@ -157,11 +161,7 @@ class ExtendSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Any unique string per case (at most 100 characters). The same key again "
-    "answers the first case with 200 and creates nothing.",
-)
+IDEMPOTENCY_KEY = idempotency_parameter("case")
 
 
 class CaseViewSet(
@@ -189,20 +189,18 @@ class CaseViewSet(
     @extend_schema(
         request=CaseCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: CaseSerializer, 200: CaseSerializer},
+        responses={201: CaseSerializer, 200: CaseSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        existing = services.case_by_key(by=request.user, idempotency_key=key)
+        once = idempotency_from(request)
+        existing = services.case_by_key(by=request.user, once=once)
         if existing is not None:
             return self._answer(existing)
         data = self._input(CaseCreateSerializer)
         veteran = data.pop("veteran", None)
         try:
             case, created = services.case_open_once(
-                by=request.user, idempotency_key=key,
+                by=request.user, once=once,
                 veterans=[veteran] if veteran else [], **data,
             )
         except TransitionRefused as exc:

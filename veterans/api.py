@@ -13,13 +13,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres.api import CentreCodeField, CodeField, RegionCodeField
+from centres.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    idempotency_from,
+    idempotency_parameter,
+)
 from centres.models import Level
 from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
@@ -180,11 +185,7 @@ class VeteranViewSet(
         return veteran_list(user=self.request.user)
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Any unique string per visit (at most 100 characters). The same key again "
-    "answers the first visit with 200 and creates nothing.",
-)
+IDEMPOTENCY_KEY = idempotency_parameter("visit")
 
 
 class VisitViewSet(
@@ -208,17 +209,15 @@ class VisitViewSet(
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
         request=VisitInputSerializer,
-        responses={201: VisitSerializer, 200: VisitSerializer},
+        responses={201: VisitSerializer, 200: VisitSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+        once = idempotency_from(request)
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
-            # A retry answers its first visit even when its body no longer validates
-            # (the veteran moved away since); a valid one finds it in `visit_log`.
-            existing = services.visit_by_key(by=request.user, idempotency_key=key)
+            # A retry is answered by its key even when its body no longer validates
+            # (the veteran moved away since); a valid one is, inside `visit_log`.
+            existing = services.visit_by_key(by=request.user, once=once)
             if existing is not None:
                 return Response(self.answer(existing), status=status.HTTP_200_OK)
             serializer.is_valid(raise_exception=True)  # raises the errors found above
@@ -232,7 +231,7 @@ class VisitViewSet(
                 purpose=data["purpose"],
                 summary=data.get("summary", ""),
                 outcome=data.get("outcome", Visit.Outcome.ANSWERED),
-                idempotency_key=key,
+                once=once,
             )
         except DjangoValidationError as exc:
             _raise_drf(exc, "non_field_errors")

@@ -145,6 +145,10 @@ class Visit(models.Model):
         related_name="visits_recorded",
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    # SHA-256 of the request that made the visit: its key again with another body is refused.
+    request_digest = models.CharField(
+        _("request digest"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()

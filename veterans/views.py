@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from centres.idempotency import KEY_LENGTH, Idempotency
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
 from veterans.filters import VeteranFilter, VisitFilter
@@ -70,8 +71,10 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         request.POST if form.registers_new else None, prefix="new", user=user, regions=regions
     )
     if request.method == "POST" and centre is not None:
-        key = request.POST.get("idempotency_key", "")
-        done = services.visit_by_key(by=user, idempotency_key=key)
+        # The form's own key (made when the page was drawn): a double click or a
+        # resent page is the same visit, whatever the second body says.
+        once = Idempotency(request.POST.get("idempotency_key", "").strip()[:KEY_LENGTH])
+        done = services.visit_by_key(by=user, once=once)
         if done is not None:  # a double click or a retried request: nothing new
             messages.info(request, _("This visit was already saved."))
             return redirect("visits:new")
@@ -82,7 +85,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 "purpose": form.cleaned_data["purpose"],
                 "summary": form.cleaned_data["summary"],
                 "outcome": form.cleaned_data["outcome"],
-                "idempotency_key": form.cleaned_data["idempotency_key"],
+                "once": once,
                 "case_category": form.cleaned_data.get("case_category", "")
                 if form.cleaned_data.get("open_case") else "",
             }
