@@ -5,8 +5,9 @@ DATABASE_REPLICA_URL  an optional read replica for dashboards and statistics
 REDIS_URL      Celery broker and Django cache (default: eager tasks, local-memory cache);
                Sentinels as `sentinel://s1:26379;sentinel://s2:26379/0` with
                REDIS_SENTINEL_MASTER (default "fengqiao") naming the master they watch
-SECRET_KEY     required when DEBUG is off
-DEBUG          1/0 (default 1 for the development server)
+SECRET_KEY     required when DEBUG is off (nothing is signed without it; commands that
+               sign nothing, such as migrate, run without it)
+DEBUG          1/0 (default 0; `make run` and the CI smoke run set 1)
 ALLOWED_HOSTS  comma-separated host names
 """
 
@@ -14,18 +15,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a server started without the environment must not show
+# tracebacks and settings to anyone (`make run` and the tests ask for it).
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 (development default)
+# With DEBUG off and no key, Django refuses the first use of the key (a session, a CSRF
+# token) with ImproperlyConfigured, and `check --deploy` reports it.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -155,8 +157,15 @@ STORAGES = {
         )
     },
 }
+# Uploads (import files, with full ID numbers) are private: never served under a URL,
+# read only by the views that check the jurisdiction, and deleted once imported.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", default=str(20 << 20)))
+IMPORT_XLSX_MAX_UNPACKED = int(env("IMPORT_XLSX_MAX_UNPACKED", default=str(100 << 20)))
+IMPORT_MAX_CELL = 1000  # characters in one cell; the longest field (a summary) is shorter
+# A finished import's error report (it names rows, not people) is kept this long.
+IMPORT_REPORT_DAYS = int(env("IMPORT_REPORT_DAYS", default="30"))
 
 # --- Redis: cache and Celery broker ---------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -217,6 +226,14 @@ CELERY_TASK_ROUTES = {
     "dashboards.tasks.rollups_rebuild": {"queue": "rollups"},
     "demonstration.target_snapshot_recompute": {"queue": "nightly"},
     "cases.tasks.cases_mark_overdue": {"queue": "nightly"},
+    "veterans.tasks.import_jobs_clean_task": {"queue": "nightly"},
+}
+# django-celery-beat's DatabaseScheduler installs these entries at start-up.
+CELERY_BEAT_SCHEDULE = {
+    "veterans: clean import files and expired error reports": {
+        "task": "veterans.tasks.import_jobs_clean_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

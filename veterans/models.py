@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -255,6 +257,12 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
         return self.filter(jurisdiction_q(user, "region"))
 
 
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    """A random name on disk (the user's own name is kept in `original_name`): a file of
+    ID numbers is never found by guessing its name, and is deleted once imported."""
+    return f"imports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:5]}"
+
+
 class ImportJob(models.Model):
     """One upload of the registry from Excel or CSV, run by a Celery task."""
 
@@ -280,7 +288,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=import_upload_to, blank=True)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL)
     status = models.CharField(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -286,8 +287,14 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @require_GET
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
+    owner = job.created_by_id == request.user.pk
     return render(request, "veterans/import_job.html", {
-        "job": job, "progress": import_progress(job.pk), "errors": job.errors[:100],
+        "job": job, "progress": import_progress(job.pk), "owner": owner,
+        # The report is its owner's, for IMPORT_REPORT_DAYS; others see the figures.
+        "errors": job.errors[:100] if owner else [],
+        "failure": job.errors[0][2] if job.status == ImportJob.Status.FAILED and job.errors
+        else "",
+        "report_days": settings.IMPORT_REPORT_DAYS,
     })
 
 
@@ -314,4 +321,6 @@ def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
+    if job.created_by_id != request.user.pk:
+        raise Http404
     return _xlsx(error_report_workbook(job.errors), f"import-{job.pk}-errors.xlsx")
