@@ -267,6 +267,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # 429 with Retry-After (config/throttling.py); the rates are API_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.TokenRateThrottle",
+        "config.throttling.AddressRateThrottle",
+    ],
+}
+API_THROTTLE_RATES = {
+    "token": env("API_THROTTLE_TOKEN", default="1200/min"),
+    "address": env("API_THROTTLE_ADDRESS", default="3000/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fengqiao portal API",
@@ -274,6 +283,8 @@ SPECTACULAR_SETTINGS = {
     "statistics. Authenticate with a session or `Authorization: Token KEY`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # An internal system: the schema and its docs are for signed-in users and token holders.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -321,16 +332,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes): 5 failures for one username lock it for 30 minutes,
-# whatever the address; attempts and lockouts are kept in axes' tables (see the admin).
-AXES_FAILURE_LIMIT = 5
+# Login lockout (django-axes, config/throttling.py): 5 failures for one username from one
+# address lock that pair for 30 minutes; 50 failures from one address, whatever the
+# usernames, lock the address. A username guessed from elsewhere does not lock its owner
+# out. Unlock: the admin's user list ("Unlock the selected accounts") or
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", default="5"))
+AXES_IP_FAILURE_LIMIT = int(env("AXES_IP_FAILURE_LIMIT", default="50"))
 AXES_VERBOSE = False  # no banner on every start
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 wants the address in the lockout too. Stations of a county often share one
-# NAT address: locking it would lock every colleague out because of one person's typos,
-# and a username lock already holds against an attacker who rotates addresses.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", default="30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "config.throttling.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"

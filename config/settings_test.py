@@ -7,3 +7,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from config.settings import *  # noqa: F403
+
+# Tests post hundreds of requests from one address with one token: no throttling by
+# accident (tests/hardening/test_api_throttling.py sets low rates on purpose).
+API_THROTTLE_RATES = {"token": "1000000/min", "address": "1000000/min"}
