@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
         "config.throttling.AddressRateThrottle",
     ],
 }
-API_THROTTLE_RATES = {
+API_THROTTLE_RATES = {  # an empty value turns that throttle off
     "token": env("API_THROTTLE_TOKEN", default="1200/min"),
     "address": env("API_THROTTLE_ADDRESS", default="3000/min"),
 }

@@ -21,7 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 class _SettingsRate(SimpleRateThrottle):
     def get_rate(self) -> str | None:
-        return str(settings.API_THROTTLE_RATES[self.scope])
+        return settings.API_THROTTLE_RATES[self.scope] or None  # empty: not throttled
 
     def allow_request(self, request: Request, view: Any) -> bool:
         # The rate as the settings say now (DRF reads it once, when the throttle is made).
