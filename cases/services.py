@@ -329,7 +329,10 @@ def case_open_once(*, by: Any, once: Idempotency, **opening: Any) -> tuple[Case,
     """
     return create_once(
         rows=_cases_of(by), visible=Case.objects.visible_to(by), once=once,
-        create=lambda stored: case_open(by=by, **stored, **opening),
+        create=lambda stored: case_open(
+            by=by, idempotency_key=stored["idempotency_key"],
+            request_digest=stored["request_digest"], **opening,
+        ),
     )
 
 

@@ -21,7 +21,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 class _SettingsRate(SimpleRateThrottle):
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES[self.scope] or None  # empty: not throttled
+        rate: str = settings.API_THROTTLE_RATES[str(self.scope)]
+        return rate or None  # empty: not throttled
 
     def allow_request(self, request: Request, view: Any) -> bool:
         # The rate as the settings say now (DRF reads it once, when the throttle is made).

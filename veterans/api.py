@@ -1,8 +1,8 @@
 """REST: /api/v1/veterans/ and /api/v1/visits/ (DESIGN.md §4, fixed).
 
 ID numbers are written in full and always answered masked. Visit creation
-honours the `Idempotency-Key` header: the same key again answers the first
-visit (200) and creates nothing.
+honours the `Idempotency-Key` header (centres.idempotency): the same key again
+answers the first visit (200) and creates nothing; with another body 422.
 """
 
 from __future__ import annotations
