@@ -96,24 +96,24 @@ IDEMPOTENCY_RESPONSES = {
 }
 
 
-def replay(*, found: M, visible: models.QuerySet[M], digest: str) -> M:
-    """The first record made under a key, checked against this retry (see the module)."""
-    stored = getattr(found, "request_digest", "")
-    if stored and digest and stored != digest:
-        raise IdempotencyKeyReused
-    if not visible.filter(pk=found.pk).exists():
-        raise Http404
-    return found
-
-
 def find_once(
     *, rows: models.QuerySet[M], visible: models.QuerySet[M], once: Idempotency
 ) -> M | None:
-    """The record the caller already made under this key, replayed; None for a new key."""
+    """The record the caller already made under this key, checked against this retry (see
+    the module); None for a new key. A new key, the common case, costs one single-table
+    query on the unique index; the record itself is read only for a retry."""
     if not once.key:
         return None
-    found = rows.filter(idempotency_key=once.key).first()
-    return None if found is None else replay(found=found, visible=visible, digest=once.digest)
+    found = rows.filter(idempotency_key=once.key).values_list("pk", "request_digest")[:1]
+    hit = next(iter(found), None)
+    if hit is None:
+        return None
+    pk, stored = hit
+    if stored and once.digest and stored != once.digest:
+        raise IdempotencyKeyReused
+    if not visible.filter(pk=pk).exists():
+        raise Http404
+    return rows.get(pk=pk)
 
 
 def create_once(
