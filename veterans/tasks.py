@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from veterans.imports import (
     IMPORT_TIME_LIMIT,
@@ -30,9 +32,18 @@ def import_progress(job_id: int) -> dict[str, int]:
 
 
 @shared_task(acks_late=True, time_limit=IMPORT_TIME_LIMIT, soft_time_limit=IMPORT_TIME_LIMIT - 60)
-def veterans_import_task(job_id: int) -> dict[str, Any]:
+def veterans_import_task(job_id: int, language: str = "") -> dict[str, Any]:
     """Run one import job (idempotent: a finished job is not run again). Whatever the
-    import raises, the job ends failed with a reason the user reads on its page."""
+    import raises, the job ends failed with a reason the user reads on its page.
+
+    The error report is written in `language`, the language of the person who
+    uploaded the file (the worker has no request to take it from).
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _import_run(job_id)
+
+
+def _import_run(job_id: int) -> dict[str, Any]:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None:
         return {"job": job_id, "status": "missing"}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('veterans', '0006_visit_request_digest'),
+        ('veterans', '0009_visit_request_digest'),
     ]
 
     operations = [
