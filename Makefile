@@ -8,6 +8,9 @@ PORT ?= 8000
 
 .PHONY: run setup install test lint typecheck pytest bench clean
 
+# DEBUG is off unless asked for; the development server and its set-up ask for it.
+DEV := DEBUG=1
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
@@ -18,12 +21,12 @@ install: $(STAMP)
 
 setup: install
 	$(PY) manage.py compile_translations
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
 
 run: setup
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (log in with a demo login above)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

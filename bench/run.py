@@ -42,6 +42,10 @@ SERVER_ENV = {
     "LOG_LEVEL": "WARNING",
     # Production shape: Celery beat keeps the rollups fresh; reads only read them.
     "ROLLUPS_REFRESH_ON_READ": "0",
+    # One bench token stands for many users: the per-token and per-address API rates
+    # (docs/operations.md) would refuse the load it offers.
+    "API_THROTTLE_TOKEN": "",
+    "API_THROTTLE_ADDRESS": "",
 }
 
 

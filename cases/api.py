@@ -22,6 +22,7 @@ from cases.filters import CaseFilter
 from cases.models import Case, Category, MediationMethod, RiskLevel
 from cases.selectors import case_list
 from centres.api import CentreCodeField
+from centres.idempotency import idempotency_from
 from centres.models import User, jurisdiction_q
 from config.schema import IDEMPOTENCY_KEY
 from veterans.models import Veteran
@@ -182,16 +183,14 @@ class CaseViewSet(
         responses={201: CaseSerializer, 200: CaseSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
-        existing = services.case_by_key(by=request.user, idempotency_key=key)
+        once = idempotency_from(request)
+        existing = services.case_by_key(by=request.user, once=once)
         if existing is not None:
             return self._answer(existing)
         data = self._input(CaseCreateSerializer)
         veteran = data.pop("veteran", None)
         case, created = services.case_open_once(
-            by=request.user, idempotency_key=key, veterans=[veteran] if veteran else [], **data,
+            by=request.user, once=once, veterans=[veteran] if veteran else [], **data,
         )
         return self._answer(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -77,12 +77,17 @@ class CaseCounter(models.Model):
         return f"{self.county}-{self.year}: {self.last}"
 
 
+def case_visible_q(user: Any, prefix: str = "") -> Q:
+    """Cases received in the user's jurisdiction or held there now (`prefix`: the path
+    to the case from another model, e.g. "case__")."""
+    return jurisdiction_q(user, f"{prefix}received_region") | jurisdiction_q(
+        user, f"{prefix}region"
+    )
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
-        """Cases received in the user's jurisdiction or held there now."""
-        return self.filter(
-            jurisdiction_q(user, "received_region") | jurisdiction_q(user, "region")
-        )
+        return self.filter(case_visible_q(user))
 
     def overdue(self, now: Any = None) -> CaseQuerySet:
         """Open cases past their deadline now (the live condition, not the daily flag)."""
@@ -183,6 +188,10 @@ class Case(models.Model):
     # The API's Idempotency-Key: a retried opening answers the first case.
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=100, blank=True, editable=False
+    )
+    # SHA-256 of the request that opened the case: its key again with another body is refused.
+    request_digest = models.CharField(
+        _("request digest"), max_length=64, blank=True, editable=False
     )
 
     objects = CaseQuerySet.as_manager()
@@ -324,7 +333,9 @@ class CaseEvent(models.Model):
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def visible_to(self, user: Any) -> NotificationQuerySet:
-        return self.filter(jurisdiction_q(user, "region"))
+        """Reminders to centres in the user's jurisdiction about cases the user still sees
+        (a case escalated or referred away since leaves no reminder behind)."""
+        return self.filter(jurisdiction_q(user, "region"), case_visible_q(user, "case__"))
 
 
 class Notification(models.Model):

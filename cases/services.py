@@ -15,8 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from cases.models import (
 )
 from centres import codes
 from centres.errors import DomainError, Forbidden, Refused
+from centres.idempotency import Idempotency, create_once, find_once
 from centres.models import Centre, User, within_q
 from veterans.models import Veteran, Visit
 
@@ -265,6 +266,7 @@ def case_open(
     accept: bool = False,
     received_at: datetime.datetime | None = None,
     idempotency_key: str = "",
+    request_digest: str = "",
 ) -> Case:
     """Receive a case at a centre (受理登记); accept it at once when asked."""
     if not getattr(by, "is_staff_member", False):
@@ -299,6 +301,7 @@ def case_open(
         visit=visit,
         opened_by=by,
         idempotency_key=idempotency_key,
+        request_digest=request_digest,
     )
     people = list(veterans)
     if visit is not None and visit.veteran_id not in {v.pk for v in people}:
@@ -310,33 +313,28 @@ def case_open(
     return case
 
 
-def case_by_key(*, by: Any, idempotency_key: str) -> Case | None:
-    if not idempotency_key:
-        return None
-    return Case.objects.filter(opened_by=by, idempotency_key=idempotency_key).first()
+def _cases_of(by: Any) -> QuerySet[Case]:
+    return Case.objects.filter(opened_by=by)
 
 
-@transaction.atomic
-def case_open_once(*, by: Any, idempotency_key: str, **opening: Any) -> tuple[Case, bool]:
-    """Open a case under an Idempotency-Key; (case, created). The same key again
-    returns the first case.
+def case_by_key(*, by: Any, once: Idempotency) -> Case | None:
+    """The case this user already opened under the key, replayed (see centres.idempotency)."""
+    return find_once(rows=_cases_of(by), visible=Case.objects.visible_to(by), once=once)
 
-    Concurrent retries with one key meet the unique constraint on (opened_by,
-    idempotency_key): the loser rolls back to its savepoint (its case number
-    too, so the sequence keeps no gap) and answers with the winner's case.
+
+def case_open_once(*, by: Any, once: Idempotency, **opening: Any) -> tuple[Case, bool]:
+    """Open a case under an Idempotency-Key; (case, created).
+
+    A concurrent twin's case number rolls back with its savepoint, so the sequence
+    keeps no gap.
     """
-    idempotency_key = idempotency_key.strip()[:100]
-    existing = case_by_key(by=by, idempotency_key=idempotency_key)
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            return case_open(by=by, idempotency_key=idempotency_key, **opening), True
-    except IntegrityError:
-        winner = case_by_key(by=by, idempotency_key=idempotency_key)
-        if winner is None:
-            raise
-        return winner, False
+    return create_once(
+        rows=_cases_of(by), visible=Case.objects.visible_to(by), once=once,
+        create=lambda stored: case_open(
+            by=by, idempotency_key=stored["idempotency_key"],
+            request_digest=stored["request_digest"], **opening,
+        ),
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,8 @@
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Region, User
@@ -65,3 +68,12 @@ class StaffAdmin(UserAdmin):
         *UserAdmin.add_fieldsets,
         (_("Jurisdiction"), {"fields": ("role", "region")}),
     )
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected accounts (clear failed logins)"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Lift login lockouts of these usernames, from every address (django-axes)."""
+        cleared = sum(axes_reset(username=username)
+                      for username in queryset.values_list("username", flat=True))
+        self.message_user(request, _("%(count)d failed-login record(s) cleared.")
+                          % {"count": cleared})

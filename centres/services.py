@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from centres import codes
-from centres.csvimport import RowError, row_code
 from centres.models import Centre, Region, User
 from centres.selectors import centre_counts_changed
+from centres.tabular import RowError, row_code
 
 BULK_BATCH = 2000
 

@@ -45,10 +45,11 @@ def lockout_response(
 ) -> HttpResponse:
     """The page a locked-out login gets: in the user's language, saying for how long.
 
-    The same page whether or not the username exists, so it reveals nothing.
+    The same page whether or not the username exists, so it reveals nothing. Retry-After
+    says the whole cool-off (each failure during it starts it again).
     """
     cool_off = settings.AXES_COOLOFF_TIME
-    return render(
+    response = render(
         request,
         "registration/locked_out.html",
         {
@@ -57,6 +58,8 @@ def lockout_response(
         },
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
 
 
 TOKEN_CACHE_PREFIX = "api-token:"  # noqa: S105 (a cache key prefix)

@@ -48,8 +48,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", {"type": "string", "maxLength": 100}, OpenApiParameter.HEADER,
     required=False,
     description="Any unique string per record (at most 100 characters), made by the client. "
-    "The same key again answers the first record with 200 and creates nothing; the same "
-    "key with a different body answers 422.",
+    "The same key again with the same body answers the first record with 200 and creates "
+    "nothing; with a different body 422; 404 once the first record is outside your "
+    "jurisdiction.",
 )
 
 CSV_MEDIA_TYPE = "text/csv"

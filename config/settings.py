@@ -5,8 +5,9 @@ DATABASE_REPLICA_URL  an optional read replica for dashboards and statistics
 REDIS_URL      Celery broker and Django cache (default: eager tasks, local-memory cache);
                Sentinels as `sentinel://s1:26379;sentinel://s2:26379/0` with
                REDIS_SENTINEL_MASTER (default "fengqiao") naming the master they watch
-SECRET_KEY     required when DEBUG is off
-DEBUG          1/0 (default 1 for the development server)
+SECRET_KEY     required when DEBUG is off (nothing is signed without it; commands that
+               sign nothing, such as migrate, run without it)
+DEBUG          1/0 (default 0; `make run` and the CI smoke run set 1)
 ALLOWED_HOSTS  comma-separated host names
 """
 
@@ -14,18 +15,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a server started without the environment must not show
+# tracebacks and settings to anyone (`make run` and the tests ask for it).
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 (development default)
+# With DEBUG off and no key, Django refuses the first use of the key (a session, a CSRF
+# token) with ImproperlyConfigured, and `check --deploy` reports it.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -172,8 +174,15 @@ STORAGES = {
         )
     },
 }
+# Uploads (import files, with full ID numbers) are private: never served under a URL,
+# read only by the views that check the jurisdiction, and deleted once imported.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", default=str(20 << 20)))
+IMPORT_XLSX_MAX_UNPACKED = int(env("IMPORT_XLSX_MAX_UNPACKED", default=str(100 << 20)))
+IMPORT_MAX_CELL = 1000  # characters in one cell; the longest field (a summary) is shorter
+# A finished import's error report (it names rows, not people) is kept this long.
+IMPORT_REPORT_DAYS = int(env("IMPORT_REPORT_DAYS", default="30"))
 
 # --- Redis: cache and Celery broker ---------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -234,6 +243,14 @@ CELERY_TASK_ROUTES = {
     "dashboards.tasks.rollups_rebuild": {"queue": "rollups"},
     "demonstration.target_snapshot_recompute": {"queue": "nightly"},
     "cases.tasks.cases_mark_overdue": {"queue": "nightly"},
+    "veterans.tasks.import_jobs_clean_task": {"queue": "nightly"},
+}
+# django-celery-beat's DatabaseScheduler installs these entries at start-up.
+CELERY_BEAT_SCHEDULE = {
+    "veterans: clean import files and expired error reports": {
+        "task": "veterans.tasks.import_jobs_clean_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -274,6 +291,15 @@ REST_FRAMEWORK = {
     # answers in one of the two shapes of config/errors.py.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # 429 with Retry-After (config/throttling.py); the rates are API_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.TokenRateThrottle",
+        "config.throttling.AddressRateThrottle",
+    ],
+}
+API_THROTTLE_RATES = {  # an empty value turns that throttle off
+    "token": env("API_THROTTLE_TOKEN", default="1200/min"),
+    "address": env("API_THROTTLE_ADDRESS", default="3000/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fengqiao portal API",
@@ -281,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     "statistics. Authenticate with a session or `Authorization: Token KEY`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # An internal system: the schema and its docs are for signed-in users and token holders.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -336,16 +364,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes): 5 failures for one username lock it for 30 minutes,
-# whatever the address; attempts and lockouts are kept in axes' tables (see the admin).
-AXES_FAILURE_LIMIT = 5
+# Login lockout (django-axes, config/throttling.py): 5 failures for one username from one
+# address lock that pair for 30 minutes; 50 failures from one address, whatever the
+# usernames, lock the address. A username guessed from elsewhere does not lock its owner
+# out. Unlock: the admin's user list ("Unlock the selected accounts") or
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", default="5"))
+AXES_IP_FAILURE_LIMIT = int(env("AXES_IP_FAILURE_LIMIT", default="50"))
 AXES_VERBOSE = False  # no banner on every start
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 wants the address in the lockout too. Stations of a county often share one
-# NAT address: locking it would lock every colleague out because of one person's typos,
-# and a username lock already holds against an attacker who rotates addresses.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", default="30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "config.throttling.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"

@@ -1,7 +1,5 @@
 from typing import Any
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponseBase
@@ -60,9 +58,6 @@ urlpatterns = [
     path("", include("demonstration.urls")),
     path("", include("dashboards.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

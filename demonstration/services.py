@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres import codes
-from centres.csvimport import RowError, row_code
 from centres.errors import Refused
 from centres.models import Centre, Level, User
+from centres.tabular import RowError, row_code
 from demonstration.models import (
     Assessment,
     AssessmentEvent,

@@ -109,7 +109,9 @@ def test_every_api_operation_answers_generated_requests_within_its_schema(
     world: None, ministry: User
 ) -> None:
     token = api_token_create(user=ministry).key
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application, headers={"Authorization": f"Token {token}"}
+    )
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), f"the schema has an invalid operation: {result.err()}"
@@ -144,7 +146,9 @@ def test_the_fuzzing_catches_a_server_error(
 
     monkeypatch.setattr(CentreViewSet, "get_queryset", broken)
     token = api_token_create(user=ministry).key
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application, headers={"Authorization": f"Token {token}"}
+    )
     with pytest.raises(FailureGroup) as caught:
         _fuzz(schema["/api/v1/centres/"]["GET"], token)
     assert caught.group_contains(ServerError)

@@ -1,8 +1,8 @@
 """REST: /api/v1/veterans/ and /api/v1/visits/ (DESIGN.md §4, fixed).
 
 ID numbers are written in full and always answered masked. Visit creation
-honours the `Idempotency-Key` header: the same key again answers the first
-visit (200) and creates nothing.
+honours the `Idempotency-Key` header (centres.idempotency): the same key again
+answers the first visit (200) and creates nothing; with another body 422.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres.api import CentreCodeField, CodeField, RegionCodeField
+from centres.idempotency import idempotency_from
 from centres.models import Region
 from config.schema import IDEMPOTENCY_KEY
 from config.serializers import FieldsBuiltOnceMixin
@@ -248,14 +249,12 @@ class VisitViewSet(
         responses={201: VisitSerializer, 200: VisitSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
+        once = idempotency_from(request)
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
-            # A retry answers its first visit even when its body no longer validates
-            # (the veteran moved away since); a valid one finds it in `visit_log`.
-            existing = services.visit_by_key(by=request.user, idempotency_key=key)
+            # A retry is answered by its key even when its body no longer validates
+            # (the veteran moved away since); a valid one is, inside `visit_log`.
+            existing = services.visit_by_key(by=request.user, once=once)
             if existing is not None:
                 return Response(self.answer(existing), status=status.HTTP_200_OK)
             serializer.is_valid(raise_exception=True)  # raises the errors found above
@@ -270,7 +269,7 @@ class VisitViewSet(
             purpose=data["purpose"],
             summary=data.get("summary", ""),
             outcome=data.get("outcome", Visit.Outcome.ANSWERED),
-            idempotency_key=key,
+            once=once,
         )
         return Response(
             self.answer(visit), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from centres.idempotency import Idempotency
 from centres.models import Centre, Region, User
 from veterans.idnumbers import check_character
 from veterans.models import Veteran
@@ -82,7 +83,7 @@ def seed(log: Callable[[str], None]) -> None:
         for n, veteran in enumerate(Veteran.objects.visible_to(county).order_by("id")[:5]):
             _visit, new = visit_log(
                 by=county, veteran=veteran, centre=centre, channel=channels[n],
-                purpose=purposes[n], summary="演示来访登记", idempotency_key=f"demo-{n}",
+                purpose=purposes[n], summary="演示来访登记", once=Idempotency(f"demo-{n}"),
             )
             visits += int(new)
     log(f"veterans created: {created}; visits logged: {visits}")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.models import Region
 from centres.selectors import region_paths
+from centres.tabular import RowError, size_check
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
 from veterans.selectors import veteran_possible_duplicates
@@ -250,4 +251,8 @@ class ImportForm(forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith((".xlsx", ".csv")):
             raise ValidationError(_("Upload an .xlsx or a .csv file."))
+        try:
+            size_check(upload.size or 0)
+        except RowError as exc:
+            raise ValidationError(exc.message) from exc
         return upload

@@ -12,13 +12,11 @@ rows are written, the bad ones reported).
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import datetime
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from centres import codes
 from centres.models import Region
 from centres.selectors import RegionNotFound, region_resolve
+from centres.tabular import RowError, Table, table_open
 from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
 from config.spreadsheets import starts_like_formula, xlsx_row
 from veterans import services
@@ -43,6 +42,7 @@ from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, valid
 from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, Veteran
 
 BATCH = 2000
+IMPORT_TIME_LIMIT = 60 * 60  # seconds: the import task's hard limit
 ERRORS_KEPT = 10000  # the report keeps the first ten thousand problems; the count is exact
 
 # (field, Chinese header): the template's columns, in order. Headers are Chinese
@@ -93,104 +93,11 @@ class ImportResult:
             self.errors.append((row, column, problem))
 
 
-class FileRefused(ValueError):
-    """The whole file cannot be read (format, encoding or header)."""
-
-
-# --- reading ---------------------------------------------------------------
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # An 18-digit number typed into a number cell has lost its last digits.
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value).strip()
-
-
-def _csv_encoding(path: Path) -> tuple[str, int]:
-    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030; and lines."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    lines = 0
-    encoding = "utf-8-sig"
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            lines += chunk.count(b"\n")
-            if encoding == "utf-8-sig":
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    encoding = "gb18030"
-        if encoding == "utf-8-sig":
-            try:
-                decoder.decode(b"", final=True)  # a sequence cut off at the end
-            except UnicodeDecodeError:
-                encoding = "gb18030"
-    return encoding, lines
-
-
-def _header_map(header: list[str]) -> dict[int, str]:
-    columns = {i: FIELD_OF_HEADER[h.strip()] for i, h in enumerate(header)
-               if h and h.strip() in FIELD_OF_HEADER}
-    missing = [HEADER_OF[name] for name in REQUIRED if name not in columns.values()]
-    if missing:
-        raise FileRefused(
-            _("The header lacks the column(s) %(columns)s; download the template.")
-            % {"columns": "、".join(missing)}
-        )
-    return columns
-
-
-def read_rows(path: Path) -> tuple[int, Iterator[tuple[int, dict[str, str]]]]:
-    """(estimated data rows, iterator of (row number in the sheet, {field: text}))."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise FileRefused(_("The file is not a readable .xlsx workbook.")) from exc
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
-        columns = _header_map(header)
-        estimate = max((sheet.max_row or 1) - 1, 0)
-
-        def xlsx_rows() -> Iterator[tuple[int, dict[str, str]]]:
-            try:
-                for number, values in enumerate(rows, start=2):
-                    row = {name: _text(values[i]) if i < len(values) else ""
-                           for i, name in columns.items()}
-                    if any(row.values()):
-                        yield number, row
-            finally:
-                book.close()
-
-        return estimate, xlsx_rows()
-    if suffix == ".csv":
-        encoding, lines = _csv_encoding(path)
-        handle = path.open("r", encoding=encoding, newline="")
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, [])
-        except csv.Error as exc:
-            handle.close()
-            raise FileRefused(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
-        columns = _header_map(header)
-
-        def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
-            with handle:
-                for values in reader:
-                    row = {name: values[i].strip() if i < len(values) else ""
-                           for i, name in columns.items()}
-                    if any(row.values()):
-                        yield reader.line_num, row
-
-        return max(lines - 1, 0), csv_rows()
-    raise FileRefused(_("Upload an .xlsx or a .csv file."))
+def table_read(path: Path) -> Table:
+    """The file through the one reader (centres.tabular): Chinese headers or field names."""
+    return table_open(
+        path, fields=FIELD_OF_HEADER, required=REQUIRED, label=HEADER_OF.__getitem__
+    )
 
 
 # --- one row ---------------------------------------------------------------
@@ -366,11 +273,12 @@ def veterans_import(
     """Import a registry file; see the module docstring for the modes."""
     result = ImportResult()
     try:
-        estimate, rows = read_rows(path)
-    except FileRefused as exc:
-        result.file_error = str(exc)
-        result.add(1, "", str(exc))
+        rows = table_read(path)
+    except RowError as exc:
+        result.file_error = exc.message
+        result.add(1, "", exc.message)
         return result
+    estimate = rows.estimate
     seen: dict[str, int] = {}  # number -> first row: a file may not repeat a number
     batch: list[tuple[int, dict[str, Any]]] = []
     # Numbers registered outside the user's jurisdiction: each sends a transfer request
@@ -454,13 +362,17 @@ def veterans_import(
 
     try:
         with transaction.atomic():
-            for row, values in rows:
+            for read in rows:
                 result.total += 1
+                row = read.line
+                if read.refused is not None:
+                    result.add(row, read.refused.column, read.refused.message)
+                    continue
 
                 def add(column: str, problem: str, row: int = row) -> None:
                     result.add(row, column, problem)
 
-                parsed = row_parse(values, add)
+                parsed = row_parse(read.values, add)
                 if parsed is None:
                     continue
                 first = seen.get(parsed["id_number"])
@@ -487,9 +399,9 @@ def veterans_import(
         with contextlib.suppress(services.TooManyElsewhere):
             services.elsewhere_limit_reached(by=by, id_number=elsewhere[-1][0])
         return refused
-    except FileRefused as exc:
-        result.file_error = str(exc)
-        result.add(1, "", str(exc))
+    except RowError as exc:
+        result.file_error = exc.message
+        result.add(1, "", exc.message)
         result.imported = 0
     for number, region_code in elsewhere:
         _transfer(by=by, number=number, region_code=region_code)
@@ -509,7 +421,8 @@ def _transfer(*, by: Any, number: str, region_code: str) -> None:
 def import_job_run(
     *, job: ImportJob, progress: Callable[[int, int], None] | None = None
 ) -> ImportJob:
-    """Run an uploaded job once; a finished job is left as it is (the task may be retried)."""
+    """Run an uploaded job once; a finished job is left as it is (the task may be retried).
+    The uploaded file is deleted once the job is done."""
     if job.finished:
         return job
     result = veterans_import(
@@ -524,12 +437,76 @@ def import_job_run(
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "rows_total", "rows_imported", "error_count", "errors",
                             "finished_at"])
+    import_upload_discard(job)
     audit_record(
         actor=job.created_by, action=AuditEntry.Action.IMPORT, obj=job,
         changes={"file": job.original_name, "mode": job.mode, "rows": result.total,
                  "imported": result.imported, "errors": result.error_count},
     )
     return job
+
+
+def import_upload_discard(job: ImportJob) -> None:
+    """Forget the uploaded file: the row at once, the file once the transaction commits."""
+    name, storage = job.file.name, job.file.storage
+    if not name:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file.name = ""
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+@transaction.atomic
+def import_job_fail(*, job_id: int, reason: str) -> None:
+    """Mark an unfinished job failed with a reason for the user, and discard its file."""
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.finished:
+        return
+    job.status = ImportJob.Status.FAILED
+    job.error_count = 1
+    job.errors = [[1, "", reason]]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error_count", "errors", "finished_at"])
+    import_upload_discard(job)
+
+
+def import_failure_reason(exc: BaseException) -> str:
+    """What the user is told when an import task raised: never the exception's text, which
+    may quote a row (an ID number in a database error)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, RowError):
+        return exc.message
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _("The import took too long and was stopped; nothing was imported. Split the "
+                 "file into smaller ones.")
+    return _("The import stopped on an unexpected error (%(kind)s); nothing was imported. "
+             "Try again, or tell the administrator.") % {"kind": type(exc).__name__}
+
+
+def import_jobs_clean(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """The periodic clean-up: error reports past IMPORT_REPORT_DAYS are emptied, jobs left
+    unfinished past the task's time limit (a killed worker) fail, and their files go."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=IMPORT_TIME_LIMIT * 2)
+    failed = 0
+    for job_id in ImportJob.objects.filter(
+        finished_at__isnull=True, created_at__lt=stale
+    ).values_list("pk", flat=True):
+        import_job_fail(job_id=job_id, reason=_(
+            "The import did not finish (the worker stopped); nothing was imported. "
+            "Upload the file again."))
+        failed += 1
+    expired = ImportJob.objects.filter(
+        finished_at__lt=now - datetime.timedelta(days=settings.IMPORT_REPORT_DAYS)
+    ).exclude(errors=[])
+    reports = expired.update(errors=[])
+    files = 0
+    for job in ImportJob.objects.filter(finished_at__isnull=False).exclude(file=""):
+        with transaction.atomic():
+            import_upload_discard(job)
+        files += 1
+    return {"failed": failed, "reports": reports, "files": files}
 
 
 # --- workbooks ---------------------------------------------------------------

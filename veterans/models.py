@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -171,6 +173,10 @@ class Visit(models.Model):
         related_name="visits_recorded",
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    # SHA-256 of the request that made the visit: its key again with another body is refused.
+    request_digest = models.CharField(
+        _("request digest"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()
@@ -280,6 +286,12 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
         return self.filter(jurisdiction_q(user, "region"))
 
 
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    """A random name on disk (the user's own name is kept in `original_name`): a file of
+    ID numbers is never found by guessing its name, and is deleted once imported."""
+    return f"imports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:5]}"
+
+
 class ImportJob(models.Model):
     """One upload of the registry from Excel or CSV, run by a Celery task."""
 
@@ -305,7 +317,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=import_upload_to, blank=True)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL)
     status = models.CharField(

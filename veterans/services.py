@@ -10,13 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, router, transaction
-from django.db.models.signals import post_save
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from centres import codes
+from centres.idempotency import NO_KEY, Idempotency, create_once, find_once
 from centres.models import Centre, Level, Region
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
@@ -405,52 +406,13 @@ def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
     return veteran.id_number
 
 
-def visit_by_key(*, by: Any, idempotency_key: str) -> Visit | None:
-    if not idempotency_key:
-        return None
-    visit = (
-        Visit.objects.filter(recorded_by=by, idempotency_key=idempotency_key)
-        .select_related("veteran", "centre")
-        .first()
-    )
-    if visit is not None:
-        visit.recorded_by = by  # the filter says so: no query for the answer's username
-    return visit
+def _visits_of(by: Any) -> QuerySet[Visit]:
+    return Visit.objects.filter(recorded_by=by).select_related("veteran", "centre", "recorded_by")
 
 
-def _visit_insert_unless_key_taken(visit: Visit) -> bool:
-    """Insert the visit unless this user's key is already taken; False when it was.
-
-    One `INSERT … ON CONFLICT (recorded_by, idempotency_key) DO NOTHING RETURNING
-    id` instead of a look-up, a savepoint, the insert and the savepoint's release.
-    A concurrent retry with the same key waits for the first one's transaction and
-    then inserts nothing; any other integrity error still raises.
-    """
-    meta = Visit._meta
-    connection = connections[router.db_for_write(Visit, instance=visit)]
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(visit, True), connection)
-              for field in fields]
-    # The conflict target is the partial unique index of `visit_idempotency_key_unique`,
-    # its condition written as Django writes it (SQLite matches the text, not the sense).
-    table, columns = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
-    marks, pk = ", ".join(["%s"] * len(fields)), quote(meta.pk.column)
-    key = quote("idempotency_key")
-    target = f"({quote('recorded_by_id')}, {key}) WHERE NOT ({key} = '')"
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (quoted names)
-           f"ON CONFLICT {target} DO NOTHING RETURNING {pk}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    visit.pk = row[0]
-    visit._state.adding = False
-    visit._state.db = connection.alias
-    post_save.send(sender=Visit, instance=visit, created=True, update_fields=None, raw=False,
-                   using=connection.alias)
-    return True
+def visit_by_key(*, by: Any, once: Idempotency) -> Visit | None:
+    """The visit this user already logged under the key, replayed (see centres.idempotency)."""
+    return find_once(rows=_visits_of(by), visible=Visit.objects.visible_to(by), once=once)
 
 
 def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
@@ -476,63 +438,57 @@ def visit_log(
     purpose: str,
     summary: str = "",
     outcome: str = Visit.Outcome.ANSWERED,
-    idempotency_key: str = "",
+    once: Idempotency = NO_KEY,
     visited_at: datetime.datetime | None = None,
     case_category: str = "",
     case_summary: str = "",
 ) -> tuple[Visit, bool]:
-    """Log a visit; (visit, created). The same key again returns the first visit.
+    """Log a visit; (visit, created). The same key again answers the first visit.
 
-    The first visit is found by the insert itself: retries with one key, concurrent
-    or not, meet the unique constraint on (recorded_by, idempotency_key), insert
-    nothing and answer with the first visit. A retry that no longer validates (the
-    veteran moved away since) answers its first visit too. With `case_category` the
-    visit opens a dispute case: `case_requested` is sent inside this transaction.
+    `create_once` looks the key up before anything else, so a retry that no longer
+    validates (the veteran moved away since) is still answered by its key's rule.
+    With `case_category` the visit opens a dispute case: `case_requested` is sent
+    inside this transaction.
     """
     writer_check(by)
-    idempotency_key = (idempotency_key or "").strip()[:100]
-    visit = Visit(
-        veteran=veteran,
-        centre=centre,
-        region_id=centre.region_id,
-        channel=channel,
-        purpose=purpose,
-        summary=summary,
-        outcome=Visit.Outcome.CASE_OPENED if case_category else outcome,
-        recorded_by=by,
-        idempotency_key=idempotency_key,
-        visited_at=visited_at or timezone.now(),
-    )
-    try:
+
+    def log(stored: Mapping[str, str]) -> Visit:
+        visit = Visit(
+            veteran=veteran,
+            centre=centre,
+            region_id=centre.region_id,
+            channel=channel,
+            purpose=purpose,
+            summary=summary,
+            outcome=Visit.Outcome.CASE_OPENED if case_category else outcome,
+            recorded_by=by,
+            visited_at=visited_at or timezone.now(),
+            **stored,
+        )
         _visit_scope_check(by=by, veteran=veteran, centre=centre, case_category=case_category)
         # Field rules in Python; the constraints are the database's to enforce on insert
         # (checking them here would cost a query each, on the hottest path).
         visit.full_clean(
             exclude=["veteran", "centre", "region", "recorded_by"], validate_constraints=False
         )
-    except ValidationError:
-        existing = visit_by_key(by=by, idempotency_key=idempotency_key)
-        if existing is not None:
-            return existing, False
-        raise
-    if not _visit_insert_unless_key_taken(visit):
-        first = visit_by_key(by=by, idempotency_key=idempotency_key)
-        if first is None:  # cannot be: the conflicting row is committed and ours to read
-            raise IntegrityError("visit_idempotency_key_unique: no visit holds the key")
-        return first, False
-    audit_record(
-        actor=by,
-        action=AuditEntry.Action.CREATE,
-        obj=visit,
-        changes={
-            "veteran": veteran.pk, "centre": centre.region_id, "channel": channel,
-            "purpose": purpose, "outcome": visit.outcome, "summary": summary,
-        },
+        visit.save(force_insert=True)
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CREATE,
+            obj=visit,
+            changes={
+                "veteran": veteran.pk, "centre": centre.region_id, "channel": channel,
+                "purpose": purpose, "outcome": visit.outcome, "summary": summary,
+            },
+        )
+        if case_category:
+            _case_request(visit=visit, category=case_category,
+                          summary=case_summary or summary, by=by)
+        return visit
+
+    return create_once(
+        rows=_visits_of(by), visible=Visit.objects.visible_to(by), once=once, create=log
     )
-    if case_category:
-        _case_request(visit=visit, category=case_category, summary=case_summary or summary,
-                      by=by)
-    return visit, True
 
 
 def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None:
@@ -558,7 +514,7 @@ def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None
 
 
 def visit_log_for_new_veteran(
-    *, by: Any, veteran_data: Mapping[str, Any], idempotency_key: str = "", **visit: Any
+    *, by: Any, veteran_data: Mapping[str, Any], once: Idempotency = NO_KEY, **visit: Any
 ) -> tuple[Visit, bool]:
     """Register a veteran and log the visit in one step (the inline form).
 
@@ -566,7 +522,7 @@ def visit_log_for_new_veteran(
     the veteran a second time. A number registered elsewhere raises
     TransferRequested, the request committed before this step's transaction.
     """
-    existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+    existing = visit_by_key(by=by, once=once)
     if existing is not None:
         return existing, False
     _registration_check(by=by, data=veteran_data)
@@ -576,11 +532,11 @@ def visit_log_for_new_veteran(
                 veteran = _veteran_insert(by=by, data=veteran_data)
         except DuplicateIdNumber:
             # A concurrent twin of this submission registered them and logged the visit.
-            existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+            existing = visit_by_key(by=by, once=once)
             if existing is not None:
                 return existing, False
             raise
-        return visit_log(by=by, veteran=veteran, idempotency_key=idempotency_key, **visit)
+        return visit_log(by=by, veteran=veteran, once=once, **visit)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -9,10 +10,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from veterans.imports import import_job_run
+from veterans.imports import (
+    IMPORT_TIME_LIMIT,
+    import_failure_reason,
+    import_job_fail,
+    import_job_run,
+    import_jobs_clean,
+)
 from veterans.models import ImportJob
 
 PROGRESS_TTL = 24 * 60 * 60
+logger = logging.getLogger(__name__)
 
 
 def progress_key(job_id: int) -> str:
@@ -23,9 +31,10 @@ def import_progress(job_id: int) -> dict[str, int]:
     return cache.get(progress_key(job_id)) or {"done": 0, "total": 0}
 
 
-@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=59 * 60)
+@shared_task(acks_late=True, time_limit=IMPORT_TIME_LIMIT, soft_time_limit=IMPORT_TIME_LIMIT - 60)
 def veterans_import_task(job_id: int, language: str = "") -> dict[str, Any]:
-    """Run one import job (idempotent: a finished job is not run again).
+    """Run one import job (idempotent: a finished job is not run again). Whatever the
+    import raises, the job ends failed with a reason the user reads on its page.
 
     The error report is written in `language`, the language of the person who
     uploaded the file (the worker has no request to take it from).
@@ -46,6 +55,17 @@ def _import_run(job_id: int) -> dict[str, Any]:
     def progress(done: int, total: int) -> None:
         cache.set(progress_key(job_id), {"done": done, "total": total}, PROGRESS_TTL)
 
-    job = import_job_run(job=job, progress=progress)
+    try:
+        job = import_job_run(job=job, progress=progress)
+    except Exception as exc:
+        logger.exception("import job %s failed", job_id)
+        import_job_fail(job_id=job_id, reason=import_failure_reason(exc))
+        return {"job": job_id, "status": ImportJob.Status.FAILED, "imported": 0}
     progress(job.rows_total, job.rows_total)
     return {"job": job_id, "status": job.status, "imported": job.rows_imported}
+
+
+@shared_task(acks_late=True, time_limit=10 * 60)
+def import_jobs_clean_task() -> dict[str, int]:
+    """Hourly: expired error reports, stuck jobs and leftover upload files (idempotent)."""
+    return import_jobs_clean()

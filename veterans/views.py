@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from centres.idempotency import KEY_LENGTH, Idempotency
 from centres.selectors import centre_get_for_user, region_paths
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
@@ -79,8 +81,10 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         data if form.registers_new else None, prefix="new", user=user, regions=regions
     )
     if data is not None and centre is not None and not use:
-        key = request.POST.get("idempotency_key", "")
-        done = services.visit_by_key(by=user, idempotency_key=key)
+        # The form's own key (made when the page was drawn): a double click or a
+        # resent page is the same visit, whatever the second body says.
+        once = Idempotency(request.POST.get("idempotency_key", "").strip()[:KEY_LENGTH])
+        done = services.visit_by_key(by=user, once=once)
         if done is not None:  # a double click or a retried request: nothing new
             messages.info(request, _("This visit was already saved."))
             return redirect("visits:new")
@@ -91,7 +95,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 "purpose": form.cleaned_data["purpose"],
                 "summary": form.cleaned_data["summary"],
                 "outcome": form.cleaned_data["outcome"],
-                "idempotency_key": form.cleaned_data["idempotency_key"],
+                "once": once,
                 "case_category": form.cleaned_data.get("case_category", "")
                 if form.cleaned_data.get("open_case") else "",
             }
@@ -364,8 +368,14 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @require_GET
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
+    owner = job.created_by_id == request.user.pk
     return render(request, "veterans/import_job.html", {
-        "job": job, "progress": import_progress(job.pk), "errors": job.errors[:100],
+        "job": job, "progress": import_progress(job.pk), "owner": owner,
+        # The report is its owner's, for IMPORT_REPORT_DAYS; others see the figures.
+        "errors": job.errors[:100] if owner else [],
+        "failure": job.errors[0][2] if job.status == ImportJob.Status.FAILED and job.errors
+        else "",
+        "report_days": settings.IMPORT_REPORT_DAYS,
     })
 
 
@@ -392,4 +402,6 @@ def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
+    if job.created_by_id != request.user.pk:
+        raise Http404
     return _xlsx(error_report_workbook(job.errors), f"import-{job.pk}-errors.xlsx")

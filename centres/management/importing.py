@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from centres.csvimport import RowReport
+from centres.tabular import RowReport
 
 
 class CsvImportCommand(BaseCommand):

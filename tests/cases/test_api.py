@@ -231,12 +231,16 @@ def test_a_case_retry_that_loses_the_race_answers_the_winners_case(
     body = {"centre": "330681107", "category": "other", "summary": "并发"}
     first = api_as(alice).post("/api/v1/cases/", body, format="json",
                                HTTP_IDEMPOTENCY_KEY="late")
-    real = services.case_by_key
-    misses = iter([None, None])
-    monkeypatch.setattr(services, "case_by_key", lambda **kw: next(misses, None) or real(**kw))
+    from centres import idempotency
+
+    monkeypatch.setattr(services, "case_by_key", lambda **kw: None)  # the view's look-up
+    # create_once's look-up misses; the one after the constraint is the real one.
+    lookups = iter([lambda **kw: None, idempotency.find_once])
+    monkeypatch.setattr(idempotency, "find_once", lambda **kw: next(lookups)(**kw))
     again = api_as(alice).post("/api/v1/cases/", body, format="json",
                                HTTP_IDEMPOTENCY_KEY="late")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert next(lookups, None) is None  # both look-ups ran
     assert Case.objects.count() == 1
     later = case_make(code="330681107", by=alice, accept=False)
     assert later.sequence == Case.objects.get(pk=first.json()["id"]).sequence + 1

@@ -159,3 +159,27 @@ def test_the_morning_job_is_scheduled_at_seven_shanghai_time(db: None) -> None:
     assert task.crontab is not None
     assert (task.crontab.minute, task.crontab.hour) == ("0", "7")
     assert str(task.crontab.timezone) == "Asia/Shanghai"
+
+
+def test_a_reminder_about_a_case_escalated_away_is_not_listed_to_the_old_holder(
+    alice: User, bob: User, county_staff: User
+) -> None:
+    """The county refers a case down to alice's township, which is reminded of its
+    deadline, then escalates it back: alice and bob no longer see the case, nor its
+    reminder; the county sees both."""
+    from cases.selectors import notification_list
+    from tests.factories.cases import escalate_once
+    from tests.factories.centres import centre
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        case = case_make(code="330681", by=county_staff)  # resolve by day 60
+        case = services.case_refer_down(case=case, by=county_staff, to=centre("330681107"),
+                                        instructions="请镇里先行调处")
+    with time_machine.travel(at(53), tick=False):
+        services.cases_overdue_mark()
+    assert [n.case_id for n in notification_list(user=alice)] == [case.pk]
+    with time_machine.travel(at(54), tick=False):
+        escalate_once(case, alice)
+    assert Case.objects.visible_to(alice).filter(pk=case.pk).exists() is False
+    assert notification_list(user=alice) == [] == notification_list(user=bob)
+    assert [n.case_id for n in notification_list(user=county_staff)] == [case.pk]

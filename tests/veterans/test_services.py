@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from centres.idempotency import Idempotency
 from centres.models import User
 from tests.factories.centres import UserFactory, centre, region
 from tests.factories.veterans import id_number, veteran_make
@@ -149,15 +150,15 @@ def test_a_visit_takes_the_region_of_its_centre(alice: User, veteran: Veteran) -
 
 
 def test_the_same_key_twice_logs_one_visit(alice: User, veteran: Veteran) -> None:
-    first, created = log(alice, veteran, idempotency_key="k1")
-    again, created_again = log(alice, veteran, idempotency_key="k1")
+    first, created = log(alice, veteran, once=Idempotency("k1"))
+    again, created_again = log(alice, veteran, once=Idempotency("k1"))
     assert created and not created_again and first.pk == again.pk
     assert Visit.objects.count() == 1
 
 
 def test_bob_may_use_the_same_key_as_alice(alice: User, bob: User, veteran: Veteran) -> None:
-    log(alice, veteran, idempotency_key="k1")
-    log(bob, veteran, idempotency_key="k1")
+    log(alice, veteran, once=Idempotency("k1"))
+    log(bob, veteran, once=Idempotency("k1"))
     assert Visit.objects.count() == 2
 
 
@@ -176,9 +177,11 @@ def test_staff_cannot_log_at_a_centre_outside_their_jurisdiction(
 def test_a_retried_inline_registration_finds_the_first_visit(alice: User) -> None:
     kw = {"centre": centre("330681107"), "channel": "phone", "purpose": "card"}
     person = data()
-    first, _ = visit_log_for_new_veteran(by=alice, veteran_data=person, idempotency_key="n1", **kw)
+    first, _ = visit_log_for_new_veteran(
+        by=alice, veteran_data=person, once=Idempotency("n1"), **kw
+    )
     again, created = visit_log_for_new_veteran(
-        by=alice, veteran_data=person, idempotency_key="n1", **kw
+        by=alice, veteran_data=person, once=Idempotency("n1"), **kw
     )
     assert not created and again.pk == first.pk
     assert Veteran.objects.count() == 1

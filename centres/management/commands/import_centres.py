@@ -1,10 +1,10 @@
 from functools import partial
 from pathlib import Path
 
-from centres.csvimport import RowReport, parse_file
 from centres.management.importing import CsvImportCommand
 from centres.models import Region
 from centres.services import CentreRow, centre_row_parse, centres_upsert
+from centres.tabular import RowReport, parse_file
 
 
 class Command(CsvImportCommand):

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from centres.csvimport import RowReport, parse_file
 from centres.management.importing import CsvImportCommand
 from centres.services import RegionRow, region_row_parse, regions_upsert
+from centres.tabular import RowReport, parse_file
 
 
 class Command(CsvImportCommand):

@@ -1,9 +1,9 @@
 from functools import partial
 from pathlib import Path
 
-from centres.csvimport import RowReport, parse_file
 from centres.management.importing import CsvImportCommand
 from centres.models import Centre
+from centres.tabular import RowReport, parse_file
 from demonstration.services import DesignationRow, designation_row_parse, designations_import
 
 
