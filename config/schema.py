@@ -54,6 +54,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 CSV_MEDIA_TYPE = "text/csv"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_FORMATS = (CSV_MEDIA_TYPE, "csv", XLSX_MEDIA_TYPE, "xlsx")
 
 # Required text: a character other than white space, and no NUL (refused everywhere).
 TEXT_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
@@ -84,7 +86,8 @@ class AutoSchema(openapi.AutoSchema):
         if direction != "response":
             return responses
         for documented in responses.values():
-            documented.get("content", {}).pop(CSV_MEDIA_TYPE, None)
+            for media_type in (CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE):
+                documented.get("content", {}).pop(media_type, None)
         for code in self._error_codes():
             description, by_field = _ANSWERS[code]
             schema = (
@@ -158,7 +161,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def map_renderers(self, attribute: str) -> list[Any]:
         renderers: list[Any] = super().map_renderers(attribute)
-        return [r for r in renderers if r not in (CSV_MEDIA_TYPE, "csv")]
+        return [r for r in renderers if r not in FILE_FORMATS]
 
     def get_description(self) -> str:  # type: ignore[override]
         description: str = super().get_description() or ""
@@ -167,6 +170,8 @@ class AutoSchema(openapi.AutoSchema):
                 "\n\nAlso as CSV (`text/csv`, UTF-8 with a BOM): add `format=csv` to the query, "
                 "or send `Accept: text/csv`. Errors answer JSON whatever the format."
             )
+        if any(r.media_type == XLSX_MEDIA_TYPE for r in self.view.get_renderers()):
+            description += "\n\nAlso as an Excel workbook: add `format=xlsx` to the query."
         return description.strip()
 
 
