@@ -214,23 +214,6 @@ def cadre_row_parse(
     return CadreRow(village=code, veteran_id=veterans[number], post=post, since=since)
 
 
-def cadre_rows_check(rows: Sequence[CadreRow]) -> list[tuple[int, str]]:
-    """Rows that contradict each other: two current secretaries of one village in one file.
-
-    Returned as (index in rows, reason); the rest is each row's own business.
-    """
-    errors = []
-    latest: dict[str, tuple[datetime.date, int]] = {}
-    for index, row in enumerate(rows):
-        if row.post != Post.PARTY_SECRETARY:
-            continue
-        seen = latest.get(row.village)
-        if seen is not None and seen[0] == row.since:
-            errors.append((index, _("a second party secretary of this village from the same day.")))
-        latest[row.village] = (row.since, index)
-    return errors
-
-
 @transaction.atomic
 def village_cadres_import(*, rows: Sequence[CadreRow]) -> int:
     """Write an import file's rows in date order; a row already held changes nothing."""

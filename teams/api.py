@@ -1,0 +1,256 @@
+"""REST: the roster, teams, service records and `stats/teams` (DESIGN.md §4, fixed).
+
+Bad input answers 400 field by field, a refused step 409, a row outside the
+caller's jurisdiction 404, a write by an official 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centres import codes
+from centres.api import CentreCodeField
+from centres.models import User
+from centres.selectors import region_get_for_user
+from teams import services
+from teams.filters import ServiceRecordFilter, TeamFilter, VillageCadreFilter
+from teams.models import ServiceGroup, ServiceRecord, Team, TeamMember, VillageCadre
+from teams.selectors import service_record_list, team_list, team_stats, village_cadre_list
+from teams.services import ServiceRecordInvalid, TeamActionRefused
+from veterans.models import Veteran
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This step is not allowed now.")
+    default_code = "refused"
+
+
+class StaffWrites(BasePermission):
+    """Officials read; only staff write (403 before anything is looked up)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in ("GET", "HEAD", "OPTIONS") or request.user.is_staff_member
+
+
+def _refused(exc: TeamActionRefused) -> Conflict:
+    return Conflict(exc.message)
+
+
+class VillageCadreSerializer(serializers.ModelSerializer):
+    village = serializers.CharField(source="village_id", read_only=True)
+    veteran_name = serializers.CharField(source="veteran.name", read_only=True)
+
+    class Meta:
+        model = VillageCadre
+        fields = ["id", "village", "veteran", "veteran_name", "post", "since", "until"]
+        read_only_fields = fields
+
+
+class VillageCadreViewSet(viewsets.ReadOnlyModelViewSet):
+    """The 兵支书 roster: posts held by veterans in villages of the caller's area."""
+
+    serializer_class = VillageCadreSerializer
+    filterset_class = VillageCadreFilter
+
+    def get_queryset(self) -> QuerySet[VillageCadre]:
+        return village_cadre_list(user=self.request.user, current=None)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    centre = serializers.CharField(source="region_id", read_only=True)
+    centre_name = serializers.CharField(source="centre.name", read_only=True)
+    groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="kind")
+
+    class Meta:
+        model = Team
+        fields = ["id", "centre", "centre_name", "name", "kind", "groups", "created_at"]
+        read_only_fields = fields
+
+
+class TeamCreateSerializer(serializers.Serializer):
+    centre = CentreCodeField()
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Team.Kind.choices)
+    groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=ServiceGroup._meta.get_field("kind").choices),
+        required=False, default=list,
+    )
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    veteran_name = serializers.CharField(source="veteran.name", read_only=True)
+
+    class Meta:
+        model = TeamMember
+        fields = ["id", "team", "veteran", "veteran_name", "role", "group",
+                  "volunteer_number", "joined", "left"]
+        read_only_fields = fields
+
+
+def _visible_veteran(user: User, pk: int) -> Veteran:
+    found = Veteran.objects.visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise serializers.ValidationError(
+            _("There is no veteran with this id in your jurisdiction.")
+        )
+    return found
+
+
+class MemberAddSerializer(serializers.Serializer):
+    veteran = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=TeamMember.Role.choices, default=TeamMember.Role.MEMBER)
+
+    def validate_veteran(self, value: int) -> Veteran:
+        return _visible_veteran(self.context["request"].user, value)
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    """Volunteer and shock teams of the centres in the caller's area."""
+
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return team_list(user=self.request.user).prefetch_related("groups")
+
+    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = TeamCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        try:
+            team = services.team_create(by=request.user, **data.validated_data)
+        except TeamActionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberAddSerializer, responses={201: TeamMemberSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request: Request, pk: str) -> Response:
+        team = self.get_object()
+        data = MemberAddSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        try:
+            member = services.team_member_add(team=team, by=request.user, **data.validated_data)
+        except TeamActionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(TeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    veteran_name = serializers.CharField(source="veteran.name", read_only=True)
+    hours = serializers.DecimalField(max_digits=3, decimal_places=1, coerce_to_string=False,
+                                     read_only=True)
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["id", "team", "veteran", "veteran_name", "group", "date", "hours", "activity",
+                  "status", "corrects", "call_up", "recorded_at", "confirmed_at"]
+        read_only_fields = fields
+
+
+class ServiceRecordCreateSerializer(serializers.Serializer):
+    team = serializers.IntegerField()
+    veteran = serializers.IntegerField()
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=3, decimal_places=1)
+    activity = serializers.CharField(max_length=200)
+
+    def validate_team(self, value: int) -> Team:
+        found = Team.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(
+                _("There is no team with this id in your jurisdiction.")
+            )
+        return found
+
+    def validate_veteran(self, value: int) -> Veteran:
+        return _visible_veteran(self.context["request"].user, value)
+
+
+class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Service records (志愿服务记录) of the teams in the caller's area."""
+
+    serializer_class = ServiceRecordSerializer
+    filterset_class = ServiceRecordFilter
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
+
+    def get_queryset(self) -> QuerySet[ServiceRecord]:
+        return service_record_list(user=self.request.user)
+
+    @extend_schema(request=ServiceRecordCreateSerializer, responses={201: ServiceRecordSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ServiceRecordCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        try:
+            record = services.service_record_create(by=request.user, **data.validated_data)
+        except ServiceRecordInvalid as exc:
+            raise serializers.ValidationError({exc.field: [exc.message]}) from exc
+        except TeamActionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(ServiceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ServiceRecordSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        record = self.get_object()
+        try:
+            record = services.service_record_confirm(record=record, by=request.user)
+        except TeamActionRefused as exc:
+            raise _refused(exc) from exc
+        return Response(ServiceRecordSerializer(record).data)
+
+
+class TeamStatsQuery(serializers.Serializer):
+    region = serializers.CharField(help_text="region code, 6, 9 or 12 digits (its whole subtree); "
+                                   "000000000000 is the nation (nationwide users only)")
+
+    def validate_region(self, value: str) -> str:
+        if value.strip() in (codes.NATION, codes.NATION[:6]):
+            return codes.NATION
+        try:
+            return codes.normalize_code(value)
+        except codes.InvalidCode as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class TeamStats(serializers.Serializer):
+    region = serializers.CharField()
+    villages = serializers.IntegerField()
+    party_secretaries = serializers.IntegerField()
+    party_secretary_coverage = serializers.FloatField(allow_null=True)
+    committee_members = serializers.IntegerField()
+    reserve = serializers.IntegerField()
+    teams = serializers.IntegerField()
+    shock_teams = serializers.IntegerField()
+    members = serializers.IntegerField()
+    service_hours = serializers.FloatField()
+
+
+class TeamStatsView(APIView):
+    """Roster coverage, teams, members and confirmed hours of a region's subtree."""
+
+    @extend_schema(parameters=[TeamStatsQuery], responses={200: TeamStats})
+    def get(self, request: Request) -> Response:
+        query = TeamStatsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        code = query.validated_data["region"]
+        if code == codes.NATION:
+            if request.user.region_id is not None:
+                raise exceptions.NotFound
+        else:
+            region_get_for_user(user=request.user, code=code)
+        return Response(TeamStats(team_stats(region=code)).data)
