@@ -18,10 +18,11 @@ from veterans.models import Veteran
 
 VILLAGE = "330681107201"
 D = datetime.date
+NEW_TERM = D(2021, 1, 5)
 
 
 def appoint(by: User, veteran: Veteran, post: str = Post.PARTY_SECRETARY,
-            since: datetime.date = D(2021, 1, 5), village: str = VILLAGE) -> VillageCadre:
+            since: datetime.date = NEW_TERM, village: str = VILLAGE) -> VillageCadre:
     return village_cadre_appoint(village=region(village), veteran=veteran, post=post,
                                  since=since, by=by)
 
