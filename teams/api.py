@@ -40,7 +40,9 @@ class StaffWrites(BasePermission):
     """Officials read; only staff write (403 before anything is looked up)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in ("GET", "HEAD", "OPTIONS") or request.user.is_staff_member
+        return request.method in ("GET", "HEAD", "OPTIONS") or bool(
+            getattr(request.user, "is_staff_member", False)
+        )
 
 
 def _refused(exc: TeamActionRefused) -> Conflict:

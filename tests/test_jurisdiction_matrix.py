@@ -93,9 +93,10 @@ def _at(kind: str, action: str = "", **options: Any) -> Route:
 
 
 def _post(kind: str, *, ok: int, official: int | None = None, action: str = "",
-          **body: Any) -> Route:
+          staff_only: bool = False, **body: Any) -> Route:
     return _at(kind, action, method="post", body=tuple(body.items()), ok=frozenset({ok}),
-               official=frozenset({ok if official is None else official}))
+               official=frozenset({ok if official is None else official}),
+               staff_only=staff_only)
 
 
 BAD_INPUT, REFUSED = 400, 409
@@ -180,6 +181,27 @@ ROUTES: dict[str, Route] = {
     "api:veteran-detail": _at("veteran"),
     "api:visit-list": Route(),
     "api:visit-detail": _at("visit"),
+    # teams: the roster, teams, service records, certificates, call-ups
+    "teams:index": Route(),
+    "teams:detail": _at("team"),
+    "teams:export": _at("team"),
+    # staff save the groups; officials are sent back with the refusal as a message
+    "teams:act": _post("team", action="groups", ok=302, groups="legal"),
+    "teams:certificate": _at("certificate"),
+    # to the roster of the user's area; a nationwide user picks an area
+    "teams:roster_home": Route(ok=REDIRECT, nationwide=OK),
+    "teams:roster": CODE,
+    "teams:cadre": _at("cadre"),
+    "teams:call_up": _at("call_up"),
+    "api:village-cadre-list": Route(),
+    "api:village-cadre-detail": _at("cadre"),
+    "api:team-list": Route(),
+    "api:team-detail": _at("team"),
+    "api:team-members": _post("team", ok=BAD_INPUT, staff_only=True, veteran=MISSING_PK),
+    "api:service-record-list": Route(),
+    "api:service-record-detail": _at("service_record"),
+    "api:service-record-confirm": _post("service_record", ok=200, staff_only=True),
+    "api:stats-teams": QUERY,
 }
 
 # Routes outside the matrix, and why.
@@ -190,6 +212,7 @@ EXEMPT = {
     "health": "public liveness check, no data",
     "schema": "the API description, no records",
     "api-docs": "the API description, no records",
+    "teams:answer": "public: a member's signed link to answer one call-up; any other token is 404",
 }
 EXEMPT_NAMESPACES = {"admin": "Django admin: superusers only, guarded by is_staff"}
 
