@@ -24,6 +24,7 @@ from cases.selectors import (
 )
 from cases.services import TransitionRefused, case_allowed_actions, case_open
 from centres.models import Centre
+from teams.selectors import mediator_suggestions
 from veterans.models import Visit
 
 # The visit purpose that suggests a case category, when a case is opened from a visit.
@@ -60,10 +61,15 @@ def _detail(
             forms.append((name, ACTION_LABELS[name], bound))
         else:
             forms.append((name, ACTION_LABELS[name], ACTION_FORMS[name](case=case, prefix=name)))
+    veterans = list(case.veterans.all())
+    near = veterans[0].region_id if veterans else case.region_id
     context = {
         "case": case,
         "events": list(case.events.all()),
-        "veterans": list(case.veterans.all()),
+        "veterans": veterans,
+        # 兵支书 and volunteers living nearest the dispute, for the mediation form
+        "mediators": mediator_suggestions(user=request.user, near=near)
+        if "mediate" in allowed else [],
         "forms": forms,
         "refusal": refusal,
     }

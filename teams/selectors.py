@@ -284,11 +284,11 @@ def mediator_suggestions(*, user: User, near: str, limit: int = MEDIATORS_SHOWN)
     county = near[:6].ljust(codes.CODE_LENGTH, "0")
     cadres = VillageCadre.objects.visible_to(user).current().filter(
         within_q(county, "village"), post__in=[Post.PARTY_SECRETARY, Post.COMMITTEE_MEMBER]
-    ).select_related("veteran").order_by("id")
+    ).select_related("veteran__region").order_by("id")
     members = TeamMember.objects.filter(
         within_q(county, "veteran__region"), left__isnull=True,
         team__kind=Team.Kind.VOLUNTEER, veteran__in=Veteran.objects.visible_to(user),
-    ).select_related("veteran", "team").order_by("id")
+    ).select_related("veteran__region", "team").order_by("id")
     found: dict[int, Mediator] = {}
     for cadre in cadres[:200]:
         found.setdefault(cadre.veteran_id, Mediator(cadre.veteran, cadre.get_post_display()))
