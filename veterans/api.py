@@ -76,7 +76,8 @@ class VeteranSerializer(serializers.ModelSerializer):
             "needs_assistance", "is_party_secretary", "is_volunteer", "created_at",
             "confirm_duplicate",
         ]
-        read_only_fields = ["id", "created_at"]
+        # the flag follows the village cadre roster
+        read_only_fields = ["id", "created_at", "is_party_secretary"]
         extra_kwargs = {"sex": {"required": False}, "birth_date": {"required": False}}
 
     def validate_id_number(self, value: str) -> str:
