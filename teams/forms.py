@@ -15,7 +15,7 @@ from teams.models import AssessmentGrade, CallUp, Post, ServiceGroupKind, Team, 
 from veterans.idnumbers import normalize_id_number
 from veterans.models import Veteran
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TeamCreateForm(forms.Form):
@@ -40,7 +40,7 @@ class TeamCreateForm(forms.Form):
 class MemberAddForm(forms.Form):
     veteran = forms.ModelChoiceField(label=_("veteran"), queryset=Veteran.objects.none(),
                                      widget=forms.RadioSelect)
-    role = forms.ChoiceField(label=_("role"), choices=TeamMember.Role.choices,
+    role = forms.ChoiceField(label=_("role in the team"), choices=TeamMember.Role.choices,
                              initial=TeamMember.Role.MEMBER)
     group = forms.ModelChoiceField(label=_("service group"), queryset=None, required=False)  # type: ignore[arg-type]
     joined = forms.DateField(label=_("joined"), widget=DATE, initial=timezone.localdate)
@@ -143,7 +143,7 @@ class AttendanceForm(forms.Form):
 
 
 class AppointForm(forms.Form):
-    village = forms.ModelChoiceField(label=_("village"), queryset=Region.objects.none())
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Region.objects.none())
     id_number = forms.CharField(label=_("resident ID number"), max_length=18)
     post = forms.ChoiceField(label=_("post"), choices=Post.choices)
     since = forms.DateField(label=_("since"), widget=DATE, initial=timezone.localdate)
@@ -173,7 +173,7 @@ class TrainingForm(forms.Form):
 class AssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100,
                               initial=lambda: datetime.date.today().year)
-    grade = forms.ChoiceField(label=_("grade"), choices=AssessmentGrade.choices)
+    grade = forms.ChoiceField(label=_("assessment grade"), choices=AssessmentGrade.choices)
     note = forms.CharField(label=_("note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

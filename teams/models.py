@@ -127,7 +127,8 @@ class CadreAssessment(models.Model):
         related_name="assessments",
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    grade = models.CharField(_("grade"), max_length=12, choices=AssessmentGrade.choices)
+    grade = models.CharField(_("assessment grade"), max_length=12,
+                             choices=AssessmentGrade.choices)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -229,7 +230,8 @@ class TeamMember(models.Model):
     veteran = models.ForeignKey(
         Veteran, verbose_name=_("veteran"), on_delete=models.PROTECT, related_name="team_posts"
     )
-    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(_("role in the team"), max_length=12, choices=Role.choices,
+                            default=Role.MEMBER)
     group = models.ForeignKey(
         ServiceGroup, verbose_name=_("service group"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="members",
