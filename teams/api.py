@@ -45,8 +45,25 @@ class StaffWrites(BasePermission):
         )
 
 
-def _refused(exc: TeamActionRefused) -> Conflict:
-    return Conflict(exc.message)
+def _perform(
+    request: Request, service: Any, answer: type[serializers.Serializer],
+    serializer_class: type[serializers.Serializer] | None = None,
+    code: int = status.HTTP_200_OK, **kwargs: Any,
+) -> Response:
+    """Validate the body, call the service as the caller, answer with the result:
+    a service's bad input is 400 on its field, a refused step 409."""
+    data: dict[str, Any] = {}
+    if serializer_class is not None:
+        body = serializer_class(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+    try:
+        result = service(by=request.user, **kwargs, **data)
+    except ServiceRecordInvalid as exc:
+        raise serializers.ValidationError({exc.field: [exc.message]}) from exc
+    except TeamActionRefused as exc:
+        raise Conflict(exc.message) from exc
+    return Response(answer(result).data, status=code)
 
 
 class VillageCadreSerializer(serializers.ModelSerializer):
@@ -130,25 +147,14 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = TeamCreateSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        try:
-            team = services.team_create(by=request.user, **data.validated_data)
-        except TeamActionRefused as exc:
-            raise _refused(exc) from exc
-        return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
+        return _perform(request, services.team_create, TeamSerializer, TeamCreateSerializer,
+                        status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberAddSerializer, responses={201: TeamMemberSerializer})
     @action(detail=True, methods=["post"])
     def members(self, request: Request, pk: str) -> Response:
-        team = self.get_object()
-        data = MemberAddSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        try:
-            member = services.team_member_add(team=team, by=request.user, **data.validated_data)
-        except TeamActionRefused as exc:
-            raise _refused(exc) from exc
-        return Response(TeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        return _perform(request, services.team_member_add, TeamMemberSerializer,
+                        MemberAddSerializer, status.HTTP_201_CREATED, team=self.get_object())
 
 
 class ServiceRecordSerializer(serializers.ModelSerializer):
@@ -195,25 +201,14 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=ServiceRecordCreateSerializer, responses={201: ServiceRecordSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = ServiceRecordCreateSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        try:
-            record = services.service_record_create(by=request.user, **data.validated_data)
-        except ServiceRecordInvalid as exc:
-            raise serializers.ValidationError({exc.field: [exc.message]}) from exc
-        except TeamActionRefused as exc:
-            raise _refused(exc) from exc
-        return Response(ServiceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+        return _perform(request, services.service_record_create, ServiceRecordSerializer,
+                        ServiceRecordCreateSerializer, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ServiceRecordSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
-        record = self.get_object()
-        try:
-            record = services.service_record_confirm(record=record, by=request.user)
-        except TeamActionRefused as exc:
-            raise _refused(exc) from exc
-        return Response(ServiceRecordSerializer(record).data)
+        return _perform(request, services.service_record_confirm, ServiceRecordSerializer,
+                        record=self.get_object())
 
 
 class TeamStatsQuery(serializers.Serializer):
