@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,7 @@ from cases.selectors import (
     queue_tabs,
 )
 from cases.services import TransitionRefused, case_allowed_actions, case_open
-from centres.models import Centre
+from centres.models import Centre, User
 from teams.selectors import mediator_suggestions
 from veterans.models import Visit
 
@@ -68,7 +68,7 @@ def _detail(
         "events": list(case.events.all()),
         "veterans": veterans,
         # 兵支书 and volunteers living nearest the dispute, for the mediation form
-        "mediators": mediator_suggestions(user=request.user, near=near)
+        "mediators": mediator_suggestions(user=cast(User, request.user), near=near)
         if "mediate" in allowed else [],
         "forms": forms,
         "refusal": refusal,

@@ -24,7 +24,7 @@ from centres.models import User
 from centres.selectors import region_get_for_user
 from teams import services
 from teams.filters import ServiceRecordFilter, TeamFilter, VillageCadreFilter
-from teams.models import ServiceGroup, ServiceRecord, Team, TeamMember, VillageCadre
+from teams.models import ServiceGroupKind, ServiceRecord, Team, TeamMember, VillageCadre
 from teams.selectors import service_record_list, team_list, team_stats, village_cadre_list
 from teams.services import ServiceRecordInvalid, TeamActionRefused
 from veterans.models import Veteran
@@ -45,6 +45,13 @@ class StaffWrites(BasePermission):
         )
 
 
+def caller(request: Request) -> User:
+    """The signed-in user (every view here requires one)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _perform(
     request: Request, service: Any, answer: type[serializers.Serializer],
     serializer_class: type[serializers.Serializer] | None = None,
@@ -58,7 +65,7 @@ def _perform(
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
     try:
-        result = service(by=request.user, **kwargs, **data)
+        result = service(by=caller(request), **kwargs, **data)
     except ServiceRecordInvalid as exc:
         raise serializers.ValidationError({exc.field: [exc.message]}) from exc
     except TeamActionRefused as exc:
@@ -83,13 +90,15 @@ class VillageCadreViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = VillageCadreFilter
 
     def get_queryset(self) -> QuerySet[VillageCadre]:
-        return village_cadre_list(user=self.request.user, current=None)
+        return village_cadre_list(user=caller(self.request), current=None)
 
 
 class TeamSerializer(serializers.ModelSerializer):
     centre = serializers.CharField(source="region_id", read_only=True)
     centre_name = serializers.CharField(source="centre.name", read_only=True)
-    groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="kind")
+    groups: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="kind"
+    )
 
     class Meta:
         model = Team
@@ -102,7 +111,7 @@ class TeamCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=Team.Kind.choices)
     groups = serializers.ListField(
-        child=serializers.ChoiceField(choices=ServiceGroup._meta.get_field("kind").choices),
+        child=serializers.ChoiceField(choices=ServiceGroupKind.choices),
         required=False, default=list,
     )
 
@@ -143,7 +152,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
 
     def get_queryset(self) -> QuerySet[Team]:
-        return team_list(user=self.request.user).prefetch_related("groups")
+        return team_list(user=caller(self.request)).prefetch_related("groups")
 
     @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -197,7 +206,7 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
 
     def get_queryset(self) -> QuerySet[ServiceRecord]:
-        return service_record_list(user=self.request.user)
+        return service_record_list(user=caller(self.request))
 
     @extend_schema(request=ServiceRecordCreateSerializer, responses={201: ServiceRecordSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -246,7 +255,7 @@ class TeamStatsView(APIView):
         query.is_valid(raise_exception=True)
         code = query.validated_data["region"]
         if code == codes.NATION:
-            if request.user.region_id is not None:
+            if caller(request).region_id is not None:
                 raise exceptions.NotFound
         else:
             region_get_for_user(user=request.user, code=code)

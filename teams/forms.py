@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from teams.models import AssessmentGrade, CallUp, Post, ServiceGroupKind, Team, 
 from veterans.idnumbers import normalize_id_number
 from veterans.models import Veteran
 
+NOTHING: QuerySet[Any] = TeamMember.objects.none()  # each form sets its own in __init__
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -42,7 +44,7 @@ class MemberAddForm(forms.Form):
                                      widget=forms.RadioSelect)
     role = forms.ChoiceField(label=_("role in the team"), choices=TeamMember.Role.choices,
                              initial=TeamMember.Role.MEMBER)
-    group = forms.ModelChoiceField(label=_("service group"), queryset=None, required=False)  # type: ignore[arg-type]
+    group = forms.ModelChoiceField(label=_("service group"), queryset=NOTHING, required=False)
     joined = forms.DateField(label=_("joined"), widget=DATE, initial=timezone.localdate)
 
     def __init__(self, *args: Any, team: Team, candidates: list[Veteran] | None = None,
@@ -65,9 +67,9 @@ class RecordsForm(forms.Form):
     hours = forms.DecimalField(label=_("hours"), min_value=Decimal("0.5"),
                                max_value=Decimal(24), decimal_places=1, max_digits=3)
     activity = forms.CharField(label=_("activity"), max_length=200)
-    group = forms.ModelChoiceField(label=_("service group"), queryset=None, required=False)  # type: ignore[arg-type]
+    group = forms.ModelChoiceField(label=_("service group"), queryset=NOTHING, required=False)
     members = forms.ModelMultipleChoiceField(
-        label=_("members who took part"), queryset=None,  # type: ignore[arg-type]
+        label=_("members who took part"), queryset=NOTHING,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -82,7 +84,8 @@ class RecordsForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    records = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)  # type: ignore[arg-type]
+    records = forms.ModelMultipleChoiceField(queryset=NOTHING,
+                                             widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +93,7 @@ class ConfirmForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    member = forms.ModelChoiceField(queryset=None)  # type: ignore[arg-type]
+    member = forms.ModelChoiceField(queryset=NOTHING)
     left = forms.DateField(required=False, widget=DATE)
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
@@ -116,7 +119,7 @@ class CallUpForm(forms.Form):
 
 
 class AnswerMarkForm(forms.Form):
-    member = forms.ModelChoiceField(queryset=None)  # type: ignore[arg-type]
+    member = forms.ModelChoiceField(queryset=NOTHING)
     available = forms.TypedChoiceField(coerce=lambda v: v == "yes",
                                        choices=[("yes", "yes"), ("no", "no")])
 
@@ -129,7 +132,7 @@ class AttendanceForm(forms.Form):
     hours = forms.DecimalField(label=_("hours"), min_value=Decimal("0.5"),
                                max_value=Decimal(24), decimal_places=1, max_digits=3)
     members = forms.ModelMultipleChoiceField(
-        label=_("members who came"), queryset=None,  # type: ignore[arg-type]
+        label=_("members who came"), queryset=NOTHING,
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -368,7 +368,7 @@ class ServiceRecord(models.Model):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> ServiceRecord:
         record = super().from_db(db, field_names, values)
-        record._stored_status = record.status  # type: ignore[attr-defined]
+        record._stored_status = record.status
         return record
 
 

@@ -19,6 +19,7 @@ from teams.models import (
     Certificate,
     Post,
     ServiceRecord,
+    ServiceRecordQuerySet,
     Team,
     TeamMember,
     VillageCadre,
@@ -202,7 +203,7 @@ def member_candidates(*, user: User, team: Team, query: str, limit: int = 10) ->
 # --- service records ---------------------------------------------------------
 
 
-def service_record_list(*, user: User) -> QuerySet[ServiceRecord]:
+def service_record_list(*, user: User) -> ServiceRecordQuerySet:
     return (
         ServiceRecord.objects.visible_to(user)
         .select_related("team", "veteran", "group", "recorded_by", "confirmed_by")
