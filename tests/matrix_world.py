@@ -116,6 +116,7 @@ class Place:
     designation: int = 0
     team: int = 0  # a shock team at the centre, the place's veteran a member
     service_record: int = 0  # pending
+    confirmed_record: int = 0
     certificate: int = 0  # of a confirmed record
     call_up: int = 0
     cadre: int = 0  # the party secretary of a village
@@ -254,7 +255,7 @@ def _teams_make(place: Place, centre: Centre, owner: User, below: Place | None) 
         hours=Decimal(2), activity=service_activity(place.code), by=owner,
     )
     team_services.service_record_confirm(record=done, by=owner)
-    place.team, place.service_record = team.pk, pending.pk
+    place.team, place.service_record, place.confirmed_record = team.pk, pending.pk, done.pk
     place.certificate = team_services.certificate_issue(member=member, by=owner).pk
     place.call_up = team_services.call_up_issue(
         team=team, task=f"集结{place.code}", place="江堤", starts_at=datetime.datetime(
