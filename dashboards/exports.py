@@ -10,6 +10,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dashboards.selectors import AreaFigures, Dashboard
+from teams.exports import teams_sheet
+from teams.selectors import TeamFiguresByChild
 
 
 def _area_name(figures: AreaFigures) -> str:
@@ -48,7 +50,7 @@ def _percent(value: float | None) -> float | None:
     return round(value * 100, 1) if value is not None else None
 
 
-def ledger_workbook(dashboard: Dashboard) -> bytes:
+def ledger_workbook(dashboard: Dashboard, *, teams: TeamFiguresByChild | None = None) -> bytes:
     area = _area_name(dashboard.own)
     period = dashboard.period
     columns = ledger_columns()
@@ -79,6 +81,8 @@ def ledger_workbook(dashboard: Dashboard) -> bytes:
         cell.font = Font(bold=True)
     for index in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 16 if index > 2 else 20
+    if teams is not None:
+        teams_sheet(book, teams)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

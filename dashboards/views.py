@@ -11,6 +11,8 @@ from dashboards.charts import bar_chart
 from dashboards.exports import ledger_columns, ledger_values, ledger_workbook
 from dashboards.forms import PeriodForm
 from dashboards.selectors import area_get_for_user, dashboard_get
+from teams.exports import FIGURE_COLUMNS, figure_rows
+from teams.selectors import team_stats_by_child
 
 SORTS = {
     "visits": lambda f: f.sums["visits"],
@@ -48,6 +50,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "visits_chart": bar_chart([(m.month.strftime("%Y-%m"), m.visits) for m in months]),
         "cases_chart": bar_chart([(m.month.strftime("%Y-%m"), m.cases) for m in months]),
         "query": request.GET.urlencode(),
+        "team_columns": FIGURE_COLUMNS,
+        "team_rows": figure_rows(team_stats_by_child(region=region)),
     }
     return render(request, "dashboards/dashboard.html", context)
 
@@ -58,7 +62,7 @@ def dashboard_export(request: HttpRequest, code: str | None = None) -> HttpRespo
     period = PeriodForm(request.GET or None).period()
     board = dashboard_get(user=request.user, region=region, period=period)
     response = HttpResponse(
-        ledger_workbook(board),
+        ledger_workbook(board, teams=team_stats_by_child(region=region)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = region.code if region else "nation"

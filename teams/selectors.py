@@ -307,30 +307,25 @@ def mediator_suggestions(*, user: User, near: str, limit: int = MEDIATORS_SHOWN)
 # --- figures -----------------------------------------------------------------
 
 
-def team_stats(*, region: str) -> dict[str, Any]:
-    """The counters of `GET /api/v1/stats/teams/` for a region's subtree (see docs/api.md)."""
-    villages = Region.objects.filter(subtree_q(region, "code"), level=Level.VILLAGE).count()
-    posts = dict(
-        VillageCadre.objects.current().filter(subtree_q(region, "village"))
-        .values("post").annotate(villages=Count("village", distinct=True))
-        .values_list("post", "villages")
-    )
+def _team_figures(where: Any, code: str) -> dict[str, Any]:
+    """The counters of `stats/teams` for the rows whose region field `where(field)` keeps."""
+    villages = Region.objects.filter(where("code"), level=Level.VILLAGE).count()
+    cadres = VillageCadre.objects.current().filter(where("village"))
+    secretaries = cadres.filter(post=Post.PARTY_SECRETARY).values("village").distinct().count()
     people = dict(
-        VillageCadre.objects.current().filter(subtree_q(region, "village"))
-        .values("post").annotate(people=Count("veteran", distinct=True))
+        cadres.values("post").annotate(people=Count("veteran", distinct=True))
         .values_list("post", "people")
     )
-    teams = Team.objects.filter(subtree_q(region, "region"))
+    teams = Team.objects.filter(where("region"))
     kinds = dict(teams.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     members = TeamMember.objects.filter(
         team__in=teams, left__isnull=True
     ).values("veteran_id").distinct().count()
     hours = ServiceRecord.objects.confirmed().filter(
-        subtree_q(region, "region")
+        where("region")
     ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
-    secretaries = posts.get(Post.PARTY_SECRETARY, 0)
     return {
-        "region": region,
+        "region": code,
         "villages": villages,
         "party_secretaries": secretaries,
         "party_secretary_coverage": secretaries / villages if villages else None,
@@ -341,3 +336,38 @@ def team_stats(*, region: str) -> dict[str, Any]:
         "members": members,
         "service_hours": float(hours),
     }
+
+
+def team_stats(*, region: str) -> dict[str, Any]:
+    """The counters of `GET /api/v1/stats/teams/` for a region's subtree (see docs/api.md)."""
+    return _team_figures(lambda field: subtree_q(region, field), region)
+
+
+def team_stats_own(*, region: str) -> dict[str, Any]:
+    """The same counters for the region itself only: its own centre's teams (本级)."""
+    return _team_figures(lambda field: Q(**{field: region}), region)
+
+
+@dataclass
+class TeamFiguresByChild:
+    """The dashboards' social-forces table: the own centre, each child region, the total."""
+
+    own: dict[str, Any]
+    rows: list[tuple[Region, dict[str, Any]]]
+    total: dict[str, Any]
+
+
+def team_stats_by_child(*, region: Region | None) -> TeamFiguresByChild:
+    """By child region with the own-centre row. For the additive counters own + Σ rows =
+    total; `members` counts distinct people, so a veteran in teams of two children counts
+    once in the total."""
+    from centres.selectors import region_children
+
+    code = region.code if region is not None else codes.NATION
+    children = region_children(region=region)
+    return TeamFiguresByChild(
+        own=team_stats_own(region=code) if region is not None else _team_figures(
+            lambda field: Q(pk__in=[]), code),
+        rows=[(child, team_stats(region=child.code)) for child in children],
+        total=team_stats(region=code),
+    )
