@@ -63,29 +63,57 @@ class TeamPlan:
     secretaries: list[int] = field(default_factory=list)  # veteran ids holding the post now
 
 
-def _residents(homes: array[int], keys: array[int], wanted: set[int], limit: int,
-               ) -> dict[int, list[int]]:
-    """Up to `limit` veteran ids for each wanted key (`keys[home]`), in id order."""
-    found: dict[int, list[int]] = {}
+@dataclass
+class Residents:
+    """Veteran ids living in the chosen villages, townships and counties (a few each),
+    found in one pass over every veteran's home."""
+
+    villages: dict[int, list[int]] = field(default_factory=dict)
+    townships: dict[int, list[int]] = field(default_factory=dict)
+    counties: dict[int, list[int]] = field(default_factory=dict)
+
+
+def residents_find(*, homes: array[int], tree: RegionTree, villages: set[int],
+                   townships: set[int]) -> Residents:
+    found = Residents()
+    host, township_of = tree.village_host, tree.village_township
+    county_limit = 2 * MEMBERS_PER_TEAM
     for index, home in enumerate(homes):
-        key = keys[home] if keys else home
-        if key in wanted:
-            people = found.setdefault(key, [])
-            if len(people) < limit:
-                people.append(index + 1)
+        veteran = index + 1
+        if home in villages:
+            people = found.villages.setdefault(home, [])
+            if len(people) < 4:
+                people.append(veteran)
+        township = township_of[home]
+        if township in townships:
+            people = found.townships.setdefault(township, [])
+            if len(people) < MEMBERS_PER_TEAM:
+                people.append(veteran)
+        people = found.counties.setdefault(host[home], [])
+        if len(people) < county_limit:
+            people.append(veteran)
     return found
 
 
-def cadre_rows(*, seed: int, tree: RegionTree, homes: array[int], plan: TeamPlan,
+def cadre_villages(*, seed: int, tree: RegionTree) -> set[int]:
+    """The villages (positions in the tree's village arrays) where a veteran holds a post."""
+    r = random.Random(f"{seed}/cadre-villages").random
+    share = SECRETARY_SHARE + COMMITTEE_SHARE + RESERVE_SHARE
+    return {v for v in range(tree.villages) if r() < share}
+
+
+def team_townships(*, seed: int, tree: RegionTree) -> set[int]:
+    """The townships (positions in the tree's codes) whose centre has a volunteer team."""
+    r = random.Random(f"{seed}/team-townships").random
+    return {t for t in sorted(set(tree.village_township)) if r() < TOWNSHIP_TEAM_SHARE}
+
+
+def cadre_rows(*, seed: int, tree: RegionTree, residents: Residents, plan: TeamPlan,
                ) -> Iterator[tuple[Any, ...]]:
-    rng = random.Random(f"{seed}/cadres")
-    r = rng.random
-    chosen = {v for v in range(tree.villages)
-              if r() < SECRETARY_SHARE + COMMITTEE_SHARE + RESERVE_SHARE}
-    residents = _residents(homes, array("i"), chosen, 4)
+    r = random.Random(f"{seed}/cadres").random
     cadre_id = 0
-    for village in sorted(residents):
-        people = residents[village]
+    for village in sorted(residents.villages):
+        people = residents.villages[village]
         code = tree.codes[tree.village_index[village]]
         since = datetime.date(2015 + int(r() * 10), 1 + int(r() * 12), 1 + int(r() * 28))
         posts = []
@@ -107,16 +135,12 @@ def cadre_rows(*, seed: int, tree: RegionTree, homes: array[int], plan: TeamPlan
             yield (cadre_id, code, veteran, post, since, None, f"{since}T10:00:00+08:00")
 
 
-def team_plan(*, seed: int, tree: RegionTree, homes: array[int], until: datetime.date,
-              plan: TeamPlan) -> None:
+def team_plan(*, tree: RegionTree, residents: Residents, townships: set[int],
+              until: datetime.date, plan: TeamPlan) -> None:
     """Teams at county centres (a volunteer and a shock team) and at a third of township
     centres, with members living in their area."""
-    rng = random.Random(f"{seed}/teams")
-    r = rng.random
-    counties = {host for host in tree.village_host}
-    townships = {t for t in tree.village_township if r() < TOWNSHIP_TEAM_SHARE}
-    by_county = _residents(homes, tree.village_host, counties, MEMBERS_PER_TEAM * 2)
-    by_township = _residents(homes, tree.village_township, townships, MEMBERS_PER_TEAM)
+    counties = set(tree.village_host)
+    by_county, by_township = residents.counties, residents.townships
     created = f"{until.replace(day=1) - datetime.timedelta(days=200)}T09:00:00+08:00"
     joined = until - datetime.timedelta(days=RECORD_DAYS + 30)
     places = [(c, "volunteer", by_county.get(c, [])[:MEMBERS_PER_TEAM]) for c in sorted(counties)]
@@ -168,9 +192,12 @@ def teams_generate(
 ) -> list[LoadStats]:
     """Load the roster, the teams, their groups and members, and their service records."""
     plan = TeamPlan()
+    townships = team_townships(seed=seed, tree=tree)
+    residents = residents_find(homes=homes, tree=tree, townships=townships,
+                               villages=cadre_villages(seed=seed, tree=tree))
     stats = [load_rows(VillageCadre, CADRE_COLUMNS,
-                       cadre_rows(seed=seed, tree=tree, homes=homes, plan=plan))]
-    team_plan(seed=seed, tree=tree, homes=homes, until=until, plan=plan)
+                       cadre_rows(seed=seed, tree=tree, residents=residents, plan=plan))]
+    team_plan(tree=tree, residents=residents, townships=townships, until=until, plan=plan)
     stats.append(load_rows(Team, TEAM_COLUMNS, plan.teams))
     stats.append(load_rows(ServiceGroup, GROUP_COLUMNS, plan.groups))
     stats.append(load_rows(TeamMember, MEMBER_COLUMNS, plan.members))
