@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centres.models import User
-from centres.selectors import region_get_for_user
+from centres.selectors import region_children, region_get_for_user
 from teams import forms, services
 from teams.exports import records_csv
 from teams.models import CallUp, Post, ServiceRecord, Team
@@ -232,8 +232,9 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def roster_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if user.region_id is None:
-        return render(request, "teams/roster_pick.html", {})
+    if user.region_id is None:  # nationwide: pick a province
+        return render(request, "teams/roster_pick.html",
+                      {"regions": region_children(region=None)})
     return redirect("teams:roster", code=user.region_id)
 
 
