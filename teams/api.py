@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from centres import codes
 from centres.api import CentreCodeField
+from centres.filters import REGION_CODE_SCHEMA
 from centres.models import User
 from centres.selectors import region_get_for_user
 from teams import services
@@ -90,6 +91,8 @@ class VillageCadreViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = VillageCadreFilter
 
     def get_queryset(self) -> QuerySet[VillageCadre]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
+            return VillageCadre.objects.none()
         return village_cadre_list(user=caller(self.request), current=None)
 
 
@@ -152,6 +155,8 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
 
     def get_queryset(self) -> QuerySet[Team]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
+            return Team.objects.none()
         return team_list(user=caller(self.request)).prefetch_related("groups")
 
     @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
@@ -206,6 +211,8 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     permission_classes = [*viewsets.GenericViewSet.permission_classes, StaffWrites]
 
     def get_queryset(self) -> QuerySet[ServiceRecord]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
+            return ServiceRecord.objects.none()
         return service_record_list(user=caller(self.request))
 
     @extend_schema(request=ServiceRecordCreateSerializer, responses={201: ServiceRecordSerializer})
@@ -218,6 +225,13 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def confirm(self, request: Request, pk: str) -> Response:
         return _perform(request, services.service_record_confirm, ServiceRecordSerializer,
                         record=self.get_object())
+
+
+# A region code, or the nation's (zeros).
+STATS_REGION_SCHEMA = {
+    **REGION_CODE_SCHEMA,
+    "pattern": "^(?:000000(?:000000)?|" + str(REGION_CODE_SCHEMA["pattern"])[1:-1] + ")$",
+}
 
 
 class TeamStatsQuery(serializers.Serializer):
@@ -249,7 +263,11 @@ class TeamStats(serializers.Serializer):
 class TeamStatsView(APIView):
     """Roster coverage, teams, members and confirmed hours of a region's subtree."""
 
-    @extend_schema(parameters=[TeamStatsQuery], responses={200: TeamStats})
+    @extend_schema(parameters=[OpenApiParameter(
+        "region", STATS_REGION_SCHEMA, required=True,
+        description="region code (6, 9 or 12 digits): its whole subtree; "
+        "000000000000 is the nation (nationwide users only)",
+    )], responses={200: TeamStats})
     def get(self, request: Request) -> Response:
         query = TeamStatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
