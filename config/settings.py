@@ -130,6 +130,7 @@ REPLICA_READ_VIEWS = [
     "demonstration:targets",
     "veterans:export",
     "visits:export",
+    "teams:export",
 ]
 # Statistics served from the rollups, answered with an ETag and 304 (dashboards/conditional.py).
 STATISTICS_ETAG_VIEWS = ["api:stats-cases*", "api:stats-visits"]
