@@ -278,6 +278,14 @@ def case_breakdown_nation(ctx: BenchContext) -> Probe | Skipped:
     return _stats("/api/v1/stats/cases/children/?region=000000000000")
 
 
+@probe("GET /api/v1/stats/teams/?region=<province>")
+def team_stats_province(ctx: BenchContext) -> Probe | Skipped:
+    """Read from the raw rows (the roster, teams, members, confirmed hours), not rollups:
+    measured next to stats/cases for the same province."""
+    path = f"/api/v1/stats/teams/?region={ctx.province}"
+    return _route_or_skip(path, "teams") or Probe(path)
+
+
 @probe("GET /api/v1/stats/visits/?region=<province>")
 def visit_stats_province(ctx: BenchContext) -> Probe | Skipped:
     return _stats(f"/api/v1/stats/visits/?region={ctx.province}")

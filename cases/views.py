@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,9 +25,10 @@ from cases.selectors import (
 )
 from cases.services import case_allowed_actions, case_open
 from centres.errors import DomainError
-from centres.models import Centre
+from centres.models import Centre, User
 from centres.selectors import centre_paths, region_paths
 from config.errors import domain_status
+from teams.selectors import mediator_suggestions
 from veterans.models import Visit
 from veterans.selectors import veteran_search, veteran_search_one
 
@@ -70,10 +71,15 @@ def _detail(
             forms.append((name, ACTION_LABELS[name], bound))
         else:
             forms.append((name, ACTION_LABELS[name], ACTION_FORMS[name](case=case, prefix=name)))
+    veterans = list(case.veterans.all())
+    near = veterans[0].region_id if veterans else case.region_id
     context = {
         "case": case,
         "events": list(case.events.all()),
-        "veterans": list(case.veterans.all()),
+        "veterans": veterans,
+        # 兵支书 and volunteers living nearest the dispute, for the mediation form
+        "mediators": mediator_suggestions(user=cast(User, request.user), near=near)
+        if "mediate" in allowed else [],
         "forms": forms,
         "refusal": refusal,
     }

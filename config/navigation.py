@@ -14,6 +14,7 @@ NAV = [
     ("cases:queue", _("Cases"), {"staff", "official"}),
     ("dashboards:home", _("Dashboard"), {"staff", "official"}),
     ("demonstration:targets", _("Demonstration target"), {"official", "staff"}),
+    ("teams:index", _("Teams"), {"staff", "official"}),
     ("centres:directory", _("Centres"), {"staff", "official"}),
 ]
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "veterans",
     "cases",
     "demonstration",
+    "teams",
     "dashboards",
 ]
 
@@ -131,6 +132,7 @@ REPLICA_READ_VIEWS = [
     "demonstration:targets",
     "veterans:export",
     "visits:export",
+    "teams:export",
 ]
 # Statistics served from the rollups, answered with an ETag and 304 (dashboards/conditional.py).
 STATISTICS_ETAG_VIEWS = ["api:stats-cases*", "api:stats-visits"]

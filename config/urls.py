@@ -11,6 +11,7 @@ import cases.urls
 import centres.urls
 import dashboards.urls
 import demonstration.urls
+import teams.urls
 import veterans.urls
 from centres.views import favicon, home
 from config.health import health
@@ -21,6 +22,7 @@ api_v1 = [
     *veterans.urls.api_urlpatterns,
     *cases.urls.api_urlpatterns,
     *demonstration.urls.api_urlpatterns,
+    *teams.urls.api_urlpatterns,
     *dashboards.urls.api_urlpatterns,
 ]
 
@@ -56,6 +58,7 @@ urlpatterns = [
     path("", include("veterans.visit_urls")),
     path("", include("cases.urls")),
     path("", include("demonstration.urls")),
+    path("", include("teams.urls")),
     path("", include("dashboards.urls")),
 ]
 

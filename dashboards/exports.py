@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 from cases.selectors import RESOLVED_LEVELS
 from config.spreadsheets import attachment, xlsx_row
 from dashboards.selectors import CHILD, OWN, AreaFigures, Breakdown, Period
+from teams.exports import teams_sheet
+from teams.selectors import TeamFiguresByChild
 
 
 def area_name(breakdown: Breakdown) -> str:
@@ -117,7 +119,9 @@ def _append(sheet: Any, values: list[Any], *, bold: bool = False) -> None:
             cell.font = Font(bold=True)
 
 
-def ledger_workbook(breakdown: Breakdown) -> bytes:
+def ledger_workbook(
+    breakdown: Breakdown, *, teams: TeamFiguresByChild | None = None
+) -> bytes:
     area = area_name(breakdown)
     columns = ledger_columns()
     book = Workbook()
@@ -141,6 +145,8 @@ def ledger_workbook(breakdown: Breakdown) -> bytes:
                 bold=line.kind not in (CHILD, OWN))
     for index in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 16 if index > 2 else 20
+    if teams is not None:
+        teams_sheet(book, teams)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -43,6 +43,8 @@ from dashboards.rollups import rollups_rebuild
 from demonstration.generation import designations_generate as designations_load
 from demonstration.generation import targets_generate
 from demonstration.models import Designation
+from teams.generation import TEAM_MODELS
+from teams.generation import teams_generate as teams_load
 from veterans.generation import (
     veterans_count,
     veterans_generate,
@@ -110,7 +112,7 @@ class GenerationReport:
 
 # The tables the generator fills, children first (the order in which to empty them).
 GENERATED_MODELS: list[type[models.Model]] = [
-    CaseEvent, Case.veterans.through, Case, CaseCounter, Designation,
+    *TEAM_MODELS, CaseEvent, Case.veterans.through, Case, CaseCounter, Designation,
     Visit, Veteran, Centre, Region,
 ]
 
@@ -198,6 +200,17 @@ def designations_generate(ctx: GenerationContext, *, progress: ProgressFactory) 
         close()
 
 
+def teams_generate(ctx: GenerationContext, *, progress: ProgressFactory) -> list[LoadStats]:
+    """The 兵支书 roster, volunteer and shock teams, members and service records
+    (`teams.generation`)."""
+    hook, close = progress("service records", None)
+    try:
+        return teams_load(seed=ctx.plan.seed, tree=ctx.tree, homes=ctx.homes, until=ctx.until,
+                          by_id=ctx.recorded_by_id, progress=hook)
+    finally:
+        close()
+
+
 def national_generate(
     plan: GenerationPlan, *, log: Log, progress: ProgressFactory, reset: bool = False
 ) -> GenerationReport:
@@ -237,7 +250,7 @@ def national_generate(
                                       recorded_by_id=ctx.recorded_by_id, progress=hook))
         close()
         log(_line(tables[-1]))
-        for step in (cases_generate, designations_generate):
+        for step in (cases_generate, designations_generate, teams_generate):
             for produced in step(ctx, progress=progress):
                 tables.append(produced)
                 log(_line(produced))

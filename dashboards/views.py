@@ -26,6 +26,8 @@ from dashboards.selectors import (
     breakdown_ranked,
     dashboard_get,
 )
+from teams.exports import FIGURE_COLUMNS, figure_rows
+from teams.selectors import team_stats_by_child
 
 
 def _sort(request: HttpRequest) -> str:
@@ -60,6 +62,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "cases_chart": bar_chart([(m.month.strftime("%Y-%m"), m.cases) for m in months]),
         "query": request.GET.urlencode(),
         "period_query": keep.urlencode(),
+        "team_columns": FIGURE_COLUMNS,
+        "team_rows": figure_rows(team_stats_by_child(region=region)),
     }
     return render(request, "dashboards/dashboard.html", context)
 
@@ -77,6 +81,7 @@ def dashboard_export(
         response = HttpResponse(SpreadsheetCSVRenderer().render(ledger_records(breakdown)),
                                 content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(ledger_workbook(breakdown), content_type=XLSXRenderer.media_type)
+        workbook = ledger_workbook(breakdown, teams=team_stats_by_child(region=region))
+        response = HttpResponse(workbook, content_type=XLSXRenderer.media_type)
     response["Content-Disposition"] = ledger_filename(breakdown, extension)
     return response

@@ -38,9 +38,10 @@ from rest_framework.test import APIClient
 
 from cases import services as case_services
 from centres import codes
-from centres.models import Centre, Level, User
+from centres.models import Centre, Level, Region, User
 from demonstration.models import Assessment, AssessmentScore, Designation, StandardItem
 from demonstration.services import assessment_create, standard_for_year, this_year
+from teams import services as team_services
 from tests.factories.centres import regions_make
 from tests.factories.veterans import id_number
 from veterans.models import ImportJob, Veteran, Visit
@@ -93,7 +94,7 @@ MISSING_CODE = "650000000000"  # a real province (新疆) that this world does n
 # The kinds of objects that not every level holds (a county has no veterans of its own);
 # evidence goes with its assessment. Every region holds the others.
 BORROWED = {"veteran": "veteran", "assessment": "assessment", "evidence": "assessment",
-            "designation": "designation"}
+            "designation": "designation", "cadre": "cadre"}
 
 
 @dataclass
@@ -113,6 +114,12 @@ class Place:
     assessment: int = 0
     evidence: int = 0
     designation: int = 0
+    team: int = 0  # a shock team at the centre, the place's veteran a member
+    service_record: int = 0  # pending
+    confirmed_record: int = 0
+    certificate: int = 0  # of a confirmed record
+    call_up: int = 0
+    cadre: int = 0  # the party secretary of a village
     own: set[str] = field(default_factory=set)  # the kinds whose object lives right here
 
     def contains(self, code: str) -> bool:
@@ -133,6 +140,14 @@ def case_summary(code: str) -> str:
 
 def visit_summary(code: str) -> str:
     return f"来访{code}"
+
+
+def team_name(code: str) -> str:
+    return f"服务队{code}"
+
+
+def service_activity(code: str) -> str:
+    return f"服务{code}"
 
 
 def owner_name(code: str) -> str:
@@ -200,7 +215,7 @@ class World:
             for p in self.places.values()
             if p.code not in inside
             for marker in (case_summary(p.code), visit_summary(p.code), owner_name(p.code),
-                           p.case_number)
+                           p.case_number, team_name(p.code), service_activity(p.code))
         ]
         veterans = [
             veteran_name(p.code) for p in self.places.values()
@@ -225,6 +240,36 @@ def _below(code: str) -> str | None:
 def _user(username: str, region: str | None, role: str) -> User:
     user: User = User.objects.create(username=username, region_id=region, role=role)
     return user
+
+
+def _teams_make(place: Place, centre: Centre, owner: User, below: Place | None) -> None:
+    """A shock team with the place's veteran as a member, a pending and a confirmed record,
+    a certificate and a call-up; a village's veteran is its party secretary."""
+    veteran = Veteran.objects.get(pk=place.veteran)
+    team = team_services.team_create(centre=centre, name=team_name(place.code), kind="shock",
+                                      by=owner, groups=["policy"])
+    member = team_services.team_member_add(team=team, veteran=veteran, by=owner,
+                                           joined=datetime.date(2024, 1, 1))
+    done, pending = team_services.service_records_create(
+        team=team, veterans=[veteran, veteran], date=datetime.date(2025, 3, 5),
+        hours=Decimal(2), activity=service_activity(place.code), by=owner,
+    )
+    team_services.service_record_confirm(record=done, by=owner)
+    place.team, place.service_record, place.confirmed_record = team.pk, pending.pk, done.pk
+    place.certificate = team_services.certificate_issue(member=member, by=owner).pk
+    place.call_up = team_services.call_up_issue(
+        team=team, task=f"集结{place.code}", place="江堤", starts_at=datetime.datetime(
+            2025, 7, 1, 8, tzinfo=datetime.UTC), needed=2, tier="2h", by=owner,
+    ).pk
+    if place.level == Level.VILLAGE:
+        place.cadre = team_services.village_cadre_appoint(
+            village=Region.objects.get(code=place.code), veteran=veteran,
+            post="party_secretary", since=datetime.date(2021, 1, 5), by=owner,
+        ).pk
+        place.own.add("cadre")
+    else:
+        assert below is not None
+        place.cadre = below.cadre
 
 
 def world_build() -> World:
@@ -280,6 +325,7 @@ def world_build() -> World:
             channel=Visit.Channel.IN_PERSON, purpose=Visit.Purpose.POLICY,
             summary=visit_summary(code),
         ).pk
+        _teams_make(place, centre, owner, below)
         if place.level in (Level.COUNTY, Level.TOWNSHIP):
             assessment = assessment_create(centre=centre, by=owner)
         elif place.level == Level.VILLAGE:

@@ -102,6 +102,12 @@ LISTS: dict[str, tuple[str, str, Any]] = {
                      lambda ps: {p.designation for p in ps if "designation" in p.own}),
     "centres": ("/api/v1/centres/", "id", lambda ps: {p.centre for p in ps}),
     "regions": ("/api/v1/regions/", "code", lambda ps: {p.code for p in ps}),
+    "teams": ("/api/v1/teams/", "id", lambda ps: {p.team for p in ps}),
+    "service-records": ("/api/v1/service-records/", "id",
+                        lambda ps: {p.service_record for p in ps}
+                        | {p.confirmed_record for p in ps}),
+    "village-cadres": ("/api/v1/village-cadres/", "id",
+                       lambda ps: {p.cadre for p in ps if "cadre" in p.own}),
 }
 
 
@@ -139,6 +145,21 @@ def test_the_case_queue_lists_and_counts_exactly_the_area(person: Person) -> Non
     for tab in ("mediation", "overdue", "follow_up"):
         listed = person.get("/cases/", tab=tab).context["page"].object_list
         assert {case.summary for case in listed} == {case_summary(p.code) for p in person.inside}
+
+
+def test_team_statistics_count_exactly_the_area(person: Person) -> None:
+    """Every place has a shock team with one member, two hours confirmed and one pending;
+    every village its veteran as party secretary."""
+    villages = [p for p in person.inside if p.level == Level.VILLAGE]
+    region = person.home or "000000000000"
+    stats = person.get("/api/v1/stats/teams/", region=region).json()
+    assert stats == {
+        "region": region, "villages": len(villages), "party_secretaries": len(villages),
+        "party_secretary_coverage": 1.0 if villages else None, "committee_members": 0,
+        "reserve": 0, "teams": 0, "shock_teams": len(person.inside),
+        "members": len({p.veteran for p in person.inside}),
+        "service_hours": 2.0 * len(person.inside),
+    }
 
 
 # --- search -----------------------------------------------------------------------

@@ -192,6 +192,29 @@ ROUTES: dict[str, Route] = {
     "api:veteran-detail": _at("veteran"),
     "api:visit-list": Route(),
     "api:visit-detail": _at("visit"),
+    # teams: the roster, teams, service records, certificates, call-ups
+    "teams:index": Route(),
+    "teams:detail": _at("team"),
+    "teams:export": _at("team"),
+    # staff save the groups; officials are sent back with the refusal as a message
+    "teams:act": _post("team", action="groups", ok=302, groups="legal"),
+    "teams:certificate": _at("certificate"),
+    # to the roster of the user's area; a nationwide user picks an area
+    "teams:roster_home": Route(ok=REDIRECT, nationwide=OK),
+    "teams:roster": CODE,
+    "teams:cadre": _at("cadre"),
+    "teams:call_up": _at("call_up"),
+    "api:village-cadre-list": Route(),
+    "api:village-cadre-detail": _at("cadre"),
+    "api:team-list": Route(),
+    "api:team-detail": _at("team"),
+    # Officials are refused (403) before the team is looked up; staff name no veteran.
+    "api:team-members": _at("team", method="post", body=(("veteran", MISSING_PK),),
+                            ok=frozenset({BAD_INPUT}), staff_only=True),
+    "api:service-record-list": Route(),
+    "api:service-record-detail": _at("service_record"),
+    "api:service-record-confirm": _at("service_record", method="post", staff_only=True),
+    "api:stats-teams": QUERY,
 }
 
 # Routes outside the matrix, and why.
@@ -205,6 +228,7 @@ EXEMPT = {
     "api-docs": "the API description, no records",
     "veterans:transfer_decide": "POST only, on a transfer request (none in this world): 404 "
     "outside both queues, decided by the holding county's staff; tests/veterans/test_transfers.py",
+    "teams:answer": "public: a member's signed link to answer one call-up; any other token is 404",
 }
 EXEMPT_NAMESPACES = {"admin": "Django admin: superusers only, guarded by is_staff"}
 

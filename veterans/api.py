@@ -77,7 +77,8 @@ class VeteranSerializer(serializers.ModelSerializer):
             "needs_assistance", "is_party_secretary", "is_volunteer", "created_at",
             "confirm_duplicate",
         ]
-        read_only_fields = ["id", "created_at"]
+        # the party-secretary flag follows the village cadre roster
+        read_only_fields = ["id", "created_at", "is_party_secretary"]
         # The birth date is written, never answered: beside the masked number it would
         # narrow the number down to a few hundred (see `mask_id_number`).
         extra_kwargs = {

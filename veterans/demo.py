@@ -49,7 +49,6 @@ def demo_people() -> list[dict[str, object]]:
             "discharge_year": born.year + 22,
             "discharge_kind": ["discharged", "transferred", "demobilized", "retired"][i % 4],
             "needs_assistance": i % 6 == 0,
-            "is_party_secretary": i % 9 == 0,
             "is_disabled": i % 13 == 0,
             "is_martyr_family": i % 17 == 0,
             "is_volunteer": i % 3 == 0,

@@ -32,11 +32,11 @@ from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, TransferRequest,
 from veterans.selectors import id_number_visible_to
 from veterans.signals import CASE_CATEGORIES, case_requested
 
-# The fields a person edits; the rest is bookkeeping.
+# The fields a person edits; the rest is bookkeeping. `is_party_secretary` follows the
+# village cadre roster (teams.services), never typed.
 VETERAN_FIELDS = [
     "name", "sex", "birth_date", "id_number", "phone", "region", "discharge_year",
-    "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
-    "is_party_secretary", "is_volunteer",
+    "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance", "is_volunteer",
 ]
 HOME_LEVELS_MESSAGE = _lazy("Choose a village, a township or the county itself.")
 logger = logging.getLogger(__name__)
