@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "veterans",
     "cases",
     "demonstration",
+    "contacts",
     "dashboards",
 ]
 

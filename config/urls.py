@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import cases.urls
 import centres.urls
+import contacts.urls
 import dashboards.urls
 import demonstration.urls
 import veterans.urls
@@ -19,6 +20,7 @@ api_v1 = [
     *veterans.urls.api_urlpatterns,
     *cases.urls.api_urlpatterns,
     *demonstration.urls.api_urlpatterns,
+    *contacts.urls.api_urlpatterns,
     *dashboards.urls.api_urlpatterns,
 ]
 
@@ -40,6 +42,7 @@ urlpatterns = [
     path("", include("veterans.visit_urls")),
     path("", include("cases.urls")),
     path("", include("demonstration.urls")),
+    path("", include("contacts.urls")),
     path("", include("dashboards.urls")),
 ]
 

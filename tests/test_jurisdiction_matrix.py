@@ -118,6 +118,7 @@ ROUTES: dict[str, Route] = {
     "dashboards:export": CODE,
     "api:stats-cases": QUERY,
     "api:stats-visits": QUERY,
+    "api:stats-contacts": QUERY,
     # cases
     "cases:queue": Route(),
     "cases:new": Route(),

@@ -42,7 +42,7 @@ class VeteranForm(forms.ModelForm):
         fields = [
             "name", "id_number", "sex", "birth_date", "phone", "region", "discharge_year",
             "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
-            "is_party_secretary", "is_volunteer",
+            "is_decorated", "took_part_in_combat", "is_party_secretary", "is_volunteer",
         ]
         labels = {"name": _("full name")}
         widgets = {

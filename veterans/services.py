@@ -31,7 +31,7 @@ from veterans.signals import CASE_CATEGORIES, case_requested
 VETERAN_FIELDS = [
     "name", "sex", "birth_date", "id_number", "phone", "region", "discharge_year",
     "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
-    "is_party_secretary", "is_volunteer",
+    "is_decorated", "took_part_in_combat", "is_party_secretary", "is_volunteer",
 ]
 HOME_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
 logger = logging.getLogger(__name__)
@@ -231,6 +231,22 @@ def _visit_insert_unless_key_taken(visit: Visit) -> bool:
     return True
 
 
+# How far back a visit may be logged (one sent late from a phone that was offline), and
+# how far ahead of the server's clock a device's clock may run.
+VISIT_BACKDATE_LIMIT = datetime.timedelta(days=90)
+VISIT_CLOCK_SKEW = datetime.timedelta(minutes=1)
+
+
+def visited_at_check(visited_at: datetime.datetime, *, now: datetime.datetime) -> None:
+    """When a visit happened: not in the future, at most 90 days back."""
+    if visited_at > now + VISIT_CLOCK_SKEW:
+        raise ValidationError({"visited_at": _("The visit cannot be in the future.")})
+    if visited_at < now - VISIT_BACKDATE_LIMIT:
+        raise ValidationError(
+            {"visited_at": _("A visit can be logged at most 90 days after it happened.")}
+        )
+
+
 def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
     """The veteran and the centre lie in the user's jurisdiction, the category exists.
 
@@ -269,6 +285,7 @@ def visit_log(
     """
     writer_check(by)
     idempotency_key = (idempotency_key or "").strip()[:100]
+    now = timezone.now()
     visit = Visit(
         veteran=veteran,
         centre=centre,
@@ -279,10 +296,11 @@ def visit_log(
         outcome=Visit.Outcome.CASE_OPENED if case_category else outcome,
         recorded_by=by,
         idempotency_key=idempotency_key,
-        visited_at=visited_at or timezone.now(),
+        visited_at=visited_at or now,
     )
     try:
         _visit_scope_check(by=by, veteran=veteran, centre=centre, case_category=case_category)
+        visited_at_check(visit.visited_at, now=now)
         # Field rules in Python; the constraints are the database's to enforce on insert
         # (checking them here would cost a query each, on the hottest path).
         visit.full_clean(
