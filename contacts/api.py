@@ -7,7 +7,6 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -20,6 +19,13 @@ from contacts.selectors import contact_figures
 
 # The dates a statistics query may name.
 FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
+# A day from 2000-01-01 to 2100-12-31, as the schema can say it.
+DAY_SCHEMA = {
+    "type": "string", "format": "date",
+    "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+}
 
 
 class ContactStatsQuery(serializers.Serializer):
@@ -50,7 +56,7 @@ class ContactStatsView(APIView):
         parameters=[
             OpenApiParameter("region", REGION_CODE_SCHEMA, required=True,
                              description="region code (6, 9 or 12 digits): its whole subtree"),
-            OpenApiParameter("on", OpenApiTypes.DATE, required=False,
+            OpenApiParameter("on", DAY_SCHEMA, required=False,
                              description="a day from 2000-01-01 to 2100-12-31 (default today)"),
         ],
         responses=ContactStats,

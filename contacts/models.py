@@ -27,13 +27,17 @@ assert [code for code, _label in GROUP_CHOICES] == list(PRIORITY_FLAGS)
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     def visible_to(self, user: Any) -> CampaignQuerySet:
-        """A campaign is seen by those whose area meets the campaign's: its staff, the
-        levels above, and the stations below that do the visiting."""
+        """Campaigns of the user's area, and their reports (the one scoping rule)."""
+        return self.filter(jurisdiction_q(user, "region"))
+
+    def covering(self, user: Any) -> CampaignQuerySet:
+        """Campaigns whose area meets the user's: those of the user's area and those
+        opened above it, which the user's station carries out (its progress only)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.region_id is None:
             return self.all()
-        above = codes.ancestor_candidates(user.region_id) + [user.region_id]
+        above = [*codes.ancestor_candidates(user.region_id), user.region_id]
         return self.filter(jurisdiction_q(user, "region") | Q(region_id__in=above))
 
 

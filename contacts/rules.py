@@ -32,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 from veterans.models import Visit
 
 
-
 def day_start(day: datetime.date) -> datetime.datetime:
     """The first instant of a day in the portal's time zone (Asia/Shanghai)."""
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())

@@ -253,7 +253,7 @@ def _campaign_by_home(campaign: Campaign, code: str) -> dict[str, CampaignFigure
 
 def campaigns_in_force(*, user: User, on: datetime.date) -> list[Campaign]:
     return list(
-        Campaign.objects.visible_to(user).filter(starts_on__lte=on, ends_on__gte=on)
+        Campaign.objects.covering(user).filter(starts_on__lte=on, ends_on__gte=on)
         .select_related("region").order_by("ends_on", "pk")
     )
 
@@ -274,14 +274,7 @@ def campaign_get_for_user(*, user: User, pk: int) -> Campaign:
     return campaign
 
 
-def campaign_report(*, campaign: Campaign, user: User) -> ChildBreakdown:
-    """The campaign per child region with the own row, rooted at the campaign's region,
-    or at the user's area when it lies inside the campaign's."""
-    root = campaign.region
-    if user.region_id is not None and not user.may_see(campaign.region_id):
-        root = Region.objects.get(code=user.region_id)
-    return _fold(root, _campaign_by_home(campaign, root.code), CampaignFigures)
-
-
-def campaigns_for(user: User) -> list[Campaign]:
-    return list(Campaign.objects.visible_to(user).select_related("region")[:50])
+def campaign_report(*, campaign: Campaign) -> ChildBreakdown:
+    """The campaign per child region of its region, with the own row and the total."""
+    return _fold(campaign.region, _campaign_by_home(campaign, campaign.region_id),
+                 CampaignFigures)

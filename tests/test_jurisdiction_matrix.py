@@ -181,6 +181,11 @@ ROUTES: dict[str, Route] = {
     "api:veteran-detail": _at("veteran"),
     "api:visit-list": Route(),
     "api:visit-detail": _at("visit"),
+    # regular contact
+    "contacts:worklist": Route(),
+    "contacts:route": Route(),
+    "contacts:campaign_new": Route(staff_only=True),
+    "contacts:campaign": _at("campaign"),
 }
 
 # Routes outside the matrix, and why.
@@ -191,6 +196,8 @@ EXEMPT = {
     "health": "public liveness check, no data",
     "schema": "the API description, no records",
     "api-docs": "the API description, no records",
+    "contacts:sw": "public: the service worker's script, no records",
+    "contacts:manifest": "public: the web app manifest, no records",
 }
 EXEMPT_NAMESPACES = {"admin": "Django admin: superusers only, guarded by is_staff"}
 

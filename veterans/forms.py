@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from centres.models import Region
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
-from veterans.selectors import veteran_possible_duplicates
+from veterans.selectors import veteran_possible_duplicates, veteran_visible
 from veterans.services import DuplicateIdNumber, id_number_clean
 from veterans.signals import CASE_CATEGORIES
 
@@ -189,10 +189,7 @@ class VisitForm(forms.Form):
         value = self.cleaned_data["veteran"]
         if value == "new":
             return value
-        veteran = (
-            Veteran.objects.visible_to(self.user).select_related("region")
-            .filter(pk=int(value)).first() if value.isdigit() else None
-        )
+        veteran = veteran_visible(user=self.user, pk=value)
         if veteran is None:
             raise ValidationError(_("No such veteran in your jurisdiction."), code="invalid")
         self.chosen = veteran

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Region, jurisdiction_q
 
-
 # The five category flags that make a veteran a priority veteran (重点对象): contacted
 # every quarter and visited at home every year (regular contact, 常态化联系).
 PRIORITY_FLAGS = (

@@ -65,7 +65,11 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     cases_enabled = case_requested.has_listeners()
     regions = selectors.home_regions_for(user)
     query = request.GET.get("q", "").strip()
-    form = VisitForm(request.POST or None, user=user, cases_enabled=cases_enabled)
+    # A link may choose the veteran and the channel (the contact work-list's "log a home
+    # visit": ?veteran=<id>&channel=home_visit).
+    initial = {key: request.GET[key] for key in ("veteran", "channel") if request.GET.get(key)}
+    form = VisitForm(request.POST or None, user=user, cases_enabled=cases_enabled,
+                     initial=initial)
     new_form = InlineVeteranForm(
         request.POST if form.registers_new else None, prefix="new", user=user, regions=regions
     )
@@ -109,15 +113,19 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("visits:new")
     candidates = selectors.veteran_search(user=user, query=query) if query else []
-    if form.chosen is not None and form.chosen not in candidates:
-        candidates.insert(0, form.chosen)
+    chosen = form.chosen or (
+        selectors.veteran_visible(user=user, pk=initial["veteran"])
+        if request.method == "GET" and "veteran" in initial else None
+    )
+    if chosen is not None and chosen not in candidates:
+        candidates.insert(0, chosen)
     context = {
         "centre": centre,
         "form": form,
         "new_form": new_form,
         "query": query,
         "candidates": candidates,
-        "chosen": request.POST.get("veteran", ""),
+        "chosen": request.POST.get("veteran", "") or (str(chosen.pk) if chosen else ""),
         "today": selectors.visits_today(user=user, centre=centre) if centre else [],
         "cases_enabled": cases_enabled,
     }
