@@ -15,8 +15,8 @@ from contacts.services import CAMPAIGN_LEVELS
 
 
 class WorklistFilter(forms.Form):
-    village = forms.ChoiceField(label=_("village"), required=False)
-    group = forms.ChoiceField(label=_("group"), required=False,
+    village = forms.ChoiceField(label=_("home village"), required=False)
+    group = forms.ChoiceField(label=_("priority group"), required=False,
                               choices=[("", _("all priority veterans")), *GROUP_CHOICES])
 
     def __init__(self, *args: Any, villages: list[Region], **kwargs: Any) -> None:

@@ -103,6 +103,6 @@
 
   root.FqOutbox = {
     VISITS: VISITS, WORKLIST: WORKLIST, all: all, put: put, remove: remove,
-    flush: flush, clear: clear, SYNC_TAG: "visits-outbox", CACHE_PREFIX: "fq-offline-"
+    send: send, flush: flush, clear: clear, SYNC_TAG: "visits-outbox", CACHE_PREFIX: "fq-offline-"
   };
 })(self);
