@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from centres import codes
 from centres.models import Level, Region, User, within_q
 from contacts.models import Campaign
 from contacts.rules import Periods, Status, contact_status, day_start
@@ -85,19 +86,21 @@ class ChildBreakdown:
     """A region's own row (本级: veterans whose home is the region itself), one row per
     child region's subtree, and the total: own + Σ rows = total, figure by figure."""
 
-    region: Region
+    region: Region | None
     own: Any
     rows: list[RegionRow]
     total: Any
 
 
-def _fold(region: Region, by_home: dict[str, Any], make: Any) -> ChildBreakdown:
+def _fold(region: Region | None, by_home: dict[str, Any], make: Any) -> ChildBreakdown:
+    """Sum figures by home region code into the region's own row, its child regions' rows
+    and the total (None: the nation, whose rows are the provinces)."""
     children = list(Region.objects.filter(parent=region).order_by("code"))
     own, total = make(), make()
     per_child = {child.code: make() for child in children}
     for code, figures in by_home.items():
         total.add(figures)
-        if code == region.code:
+        if region is not None and code == region.code:
             own.add(figures)
             continue
         child = next((c for c in children if c.contains(code)), None)
@@ -109,10 +112,12 @@ def _fold(region: Region, by_home: dict[str, Any], make: Any) -> ChildBreakdown:
     return ChildBreakdown(region=region, own=own, rows=rows, total=total)
 
 
-def contact_figures_by_child(*, region: Region, on: datetime.date) -> ChildBreakdown:
-    """The contact figures of a region, by child region, with its own row (the dashboards)."""
-    by_home = _figures_by_home(_priority_in(region.code), Periods.containing(on))
-    return _fold(region, by_home, ContactFigures)
+def contact_figures_by_child(*, region: Region | None, on: datetime.date) -> ChildBreakdown:
+    """The contact figures of a region (None: the nation), by child region, with its own
+    row (the dashboards)."""
+    code = region.code if region is not None else None
+    return _fold(region, _figures_by_home(_priority_in(code), Periods.containing(on)),
+                 ContactFigures)
 
 
 # --- the work-list ---------------------------------------------------------------------
@@ -232,7 +237,7 @@ class CampaignFigures:
         return _rate(self.visited, self.covered)
 
 
-def _campaign_by_home(campaign: Campaign, code: str) -> dict[str, CampaignFigures]:
+def _campaign_by_home(campaign: Campaign, code: str | None) -> dict[str, CampaignFigures]:
     """Per home region in `code`'s subtree: veterans the campaign covers, and those
     visited at home during its period (Asia/Shanghai days, both ends included)."""
     since = day_start(campaign.starts_on)
@@ -242,9 +247,10 @@ def _campaign_by_home(campaign: Campaign, code: str) -> dict[str, CampaignFigure
         visited_at__gte=since, visited_at__lt=until,
     ))
     veterans = Veteran.objects.filter(
-        within_q(campaign.region_id, "region"), within_q(code, "region"),
-        priority_q(campaign.groups or list(PRIORITY_FLAGS)),
+        within_q(campaign.region_id, "region"), priority_q(campaign.groups or list(PRIORITY_FLAGS))
     )
+    if code:
+        veterans = veterans.filter(within_q(code, "region"))
     rows = veterans.order_by().values("region_id").annotate(
         n=Count("pk"), v=Count("pk", filter=Q(visited))
     )
@@ -274,7 +280,34 @@ def campaign_get_for_user(*, user: User, pk: int) -> Campaign:
     return campaign
 
 
-def campaign_report(*, campaign: Campaign) -> ChildBreakdown:
-    """The campaign per child region of its region, with the own row and the total."""
-    return _fold(campaign.region, _campaign_by_home(campaign, campaign.region_id),
-                 CampaignFigures)
+def campaign_report(*, campaign: Campaign, root: Region | None = None) -> ChildBreakdown:
+    """The campaign per child region of its region (or of `root`, a region it covers part
+    or all of: the dashboards), with the own row and the total."""
+    root = root if root is not None else campaign.region
+    return _fold(root, _campaign_by_home(campaign, root.code), CampaignFigures)
+
+
+@dataclass
+class Coverage:
+    """What the dashboards show of regular contact in an area: the figures by child
+    region, and each campaign in force there by child region."""
+
+    contacts: ChildBreakdown
+    campaigns: list[tuple[Campaign, ChildBreakdown]]
+
+
+def contact_coverage(*, region: Region | None, on: datetime.date) -> Coverage:
+    """The contact figures of a region the caller already sees (`area_get_for_user`)."""
+    campaigns = Campaign.objects.filter(starts_on__lte=on, ends_on__gte=on).select_related(
+        "region")
+    if region is not None:
+        above = [*codes.ancestor_candidates(region.code), region.code]
+        campaigns = campaigns.filter(Q(region_id__in=above) | within_q(region.code, "region"))
+    # The region shown is in the user's area already: campaigns above it are shown for
+    # its part only (its child regions' rows).
+    shown = list(campaigns.order_by("ends_on", "pk")[:5])
+    return Coverage(
+        contacts=contact_figures_by_child(region=region, on=on),
+        campaigns=[(c, _fold(region, _campaign_by_home(c, region.code if region else None),
+                             CampaignFigures)) for c in shown],
+    )

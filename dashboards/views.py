@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from centres.selectors import region_ancestors, user_root_region
+from contacts.selectors import contact_coverage
 from dashboards.charts import bar_chart
 from dashboards.exports import ledger_columns, ledger_values, ledger_workbook
 from dashboards.forms import PeriodForm
@@ -48,6 +50,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "visits_chart": bar_chart([(m.month.strftime("%Y-%m"), m.visits) for m in months]),
         "cases_chart": bar_chart([(m.month.strftime("%Y-%m"), m.cases) for m in months]),
         "query": request.GET.urlencode(),
+        "coverage": contact_coverage(region=region, on=timezone.localdate()),
     }
     return render(request, "dashboards/dashboard.html", context)
 
