@@ -21,8 +21,9 @@ class WorklistFilter(forms.Form):
 
     def __init__(self, *args: Any, villages: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("all villages")),
-                                          *[(r.code, r.name) for r in villages]]
+        village = self.fields["village"]
+        assert isinstance(village, forms.ChoiceField)
+        village.choices = [("", _("all villages")), *[(r.code, r.name) for r in villages]]
 
     def value(self, name: str) -> str:
         return str(self.cleaned_data.get(name) or "") if self.is_valid() else ""
@@ -54,7 +55,9 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {r.code: r for r in regions if r.level in CAMPAIGN_LEVELS}
-        self.fields["region"].choices = [(r.code, r.name) for r in self.regions.values()]
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [(r.code, r.name) for r in self.regions.values()]
 
     def chosen_region(self) -> Region:
         return self.regions[self.cleaned_data["region"]]

@@ -16,7 +16,7 @@ from django.http import Http404
 
 from centres import codes
 from centres.models import Level, Region, User, within_q
-from contacts.models import Campaign
+from contacts.models import GROUP_CHOICES, Campaign
 from contacts.rules import Periods, Status, contact_status, day_start
 from veterans.models import PRIORITY_FLAGS, Veteran, Visit, priority_q
 
@@ -172,7 +172,7 @@ def worklist(
         .annotate(last_contact=_latest(periods),
                   last_home_visit=_latest(periods, Visit.Channel.HOME_VISIT))
     )
-    labels = {flag: Veteran._meta.get_field(flag).verbose_name for flag in PRIORITY_FLAGS}
+    labels = dict(GROUP_CHOICES)
     groups: dict[str, VillageGroup] = {}
     for veteran in veterans:
         row = WorkRow(

@@ -16,7 +16,7 @@ from contacts.models import Campaign
 from contacts.selectors import campaign_report
 from contacts.services import campaign_open
 from tests.factories.centres import region
-from tests.factories.veterans import veteran_make, visit_make
+from tests.factories.veterans import flagged, veteran_make, visit_make
 from veterans.models import Visit
 
 
@@ -55,7 +55,7 @@ def test_the_campaign_report_adds_own_and_child_rows_up_to_the_total(
     veterans = []
     for i in range(40):
         flag = rng.choice(["is_disabled", "took_part_in_combat", "is_martyr_family"])
-        veteran = veteran_make(rng.choice(homes), name=f"兵{i}", **{flag: True})
+        veteran = veteran_make(rng.choice(homes), name=f"兵{i}", **flagged(flag))
         channel = rng.choice([Visit.Channel.HOME_VISIT, Visit.Channel.PHONE, None])
         if channel:
             visit_make(veteran, county_staff, "330681", channel=channel)

@@ -13,7 +13,7 @@ from centres.models import User
 from contacts.selectors import contact_coverage, contact_figures
 from contacts.services import campaign_open
 from tests.factories.centres import region
-from tests.factories.veterans import veteran_make, visit_make
+from tests.factories.veterans import flagged, veteran_make, visit_make
 from veterans.models import PRIORITY_FLAGS, Visit
 
 
@@ -25,7 +25,7 @@ def test_the_coverage_by_child_region_adds_up_to_the_stats_of_the_region(
     homes = ["330681107201", "330681107202", "330681107000", "330681108201", "330603101201"]
     for i in range(30):
         veteran = veteran_make(rng.choice(homes), name=f"兵{i}",
-                               **{rng.choice([*PRIORITY_FLAGS, "is_volunteer"]): True})
+                               **flagged(rng.choice([*PRIORITY_FLAGS, "is_volunteer"])))
         if rng.random() < 0.6:
             visit_make(veteran, county_staff, "330681",
                        channel=rng.choice([Visit.Channel.HOME_VISIT, Visit.Channel.PHONE]))

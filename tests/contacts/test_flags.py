@@ -10,7 +10,7 @@ from django.test import Client
 
 from centres.models import User
 from tests.conftest import api_as
-from tests.factories.veterans import id_number, veteran_make
+from tests.factories.veterans import flagged, id_number, veteran_make
 from veterans.models import Veteran
 
 
@@ -31,7 +31,7 @@ def test_a_veteran_with_none_of_the_five_flags_is_not_a_priority_one(alice: User
     veteran_make(name="普通", is_volunteer=True, is_party_secretary=True)
     for flag in ("is_disabled", "is_martyr_family", "needs_assistance", "is_decorated",
                  "took_part_in_combat"):
-        veteran_make(name=flag, **{flag: True})
+        veteran_make(name=flag, **flagged(flag))
     assert sorted(Veteran.objects.priority().values_list("name", flat=True)) == sorted([
         "is_disabled", "is_martyr_family", "needs_assistance", "is_decorated",
         "took_part_in_combat"])
@@ -47,7 +47,8 @@ def test_the_import_template_and_the_export_carry_the_two_flags(alice: User) -> 
     headers = next(template.worksheets[0].iter_rows(values_only=True))
     assert "立功受奖" in headers and "参战参试" in headers
     exported = openpyxl.load_workbook(io.BytesIO(b"".join(
-        client.get("/veterans/export.xlsx").streaming_content)), read_only=True)
+        client.get("/veterans/export.xlsx").streaming_content)),  # type: ignore[attr-defined]
+        read_only=True)
     rows = list(exported.worksheets[0].iter_rows(values_only=True))
     column = rows[0].index("参战参试")
     assert [row[column] for row in rows[1:]] == ["是"]

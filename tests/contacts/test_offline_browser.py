@@ -158,4 +158,16 @@ def test_the_same_queued_visit_sent_from_two_tabs_is_stored_once(
     assert Visit.objects.filter(veteran=veteran).count() == 1
     assert answers == ["sent", "sent"]  # the second is answered with the first visit
     assert len(posts) >= 2 and set(posts) == keys
+
+    # Logging out leaves nothing of the registry on the phone.
+    other.close()
+    page.goto(f"{base}/contacts/")
+    page.evaluate("""FqOutbox.put(FqOutbox.VISITS, {key: "left", body: {veteran: 1}})""")
+    page.click("form[action$='/accounts/logout/'] button")
+    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
+    left = page.evaluate("""async () => ({
+        dbs: (await indexedDB.databases()).map(d => d.name),
+        caches: (await caches.keys()).filter(n => n.startsWith("fq-offline-")),
+    })""")
+    assert left == {"dbs": [], "caches": []}
     context.close()

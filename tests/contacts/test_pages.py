@@ -84,7 +84,7 @@ def test_one_tap_opens_the_visit_form_with_the_veteran_chosen_and_home_visit_set
 ) -> None:
     veteran = veteran_make(name="王立功", is_decorated=True)
     page = client_for(alice).get(
-        "/visits/new/", {"veteran": veteran.pk, "channel": "home_visit"}).content.decode()
+        "/visits/new/", {"veteran": str(veteran.pk), "channel": "home_visit"}).content.decode()
     assert re.search(rf'name="veteran" value="{veteran.pk}"\s+checked', page)
     assert re.search(r'value="home_visit"[^>]*checked|checked[^>]*value="home_visit"', page)
 

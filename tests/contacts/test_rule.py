@@ -14,7 +14,7 @@ from centres.models import User
 from contacts.rules import Periods, Status, contact_status
 from contacts.selectors import contact_figures, worklist
 from tests.conftest import api_as
-from tests.factories.veterans import veteran_make, visit_make
+from tests.factories.veterans import flagged, veteran_make, visit_make
 from veterans.models import PRIORITY_FLAGS, Veteran, Visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -114,7 +114,7 @@ def test_the_statistics_equal_a_brute_force_count(alice: User, county_staff: Use
     homes = ["330681107201", "330681107202", "330681108201", "330681107000"]
     flags = [*PRIORITY_FLAGS, "is_volunteer", "is_party_secretary"]
     veterans = [
-        veteran_make(rng.choice(homes), name=f"兵{i}", **{rng.choice(flags): True})
+        veteran_make(rng.choice(homes), name=f"兵{i}", **flagged(rng.choice(flags)))
         for i in range(30)
     ]
     start = at("2025-11-01 00:00")
