@@ -161,8 +161,8 @@ def worklist(
         return []
     periods = Periods.containing(on)
     veterans = Veteran.objects.visible_to(user).priority()
-    if village:
-        veterans = veterans.filter(region_id=village)
+    if village:  # a village, or a township and its villages
+        veterans = veterans.filter(within_q(village, "region"))
     if group in PRIORITY_FLAGS:
         veterans = veterans.filter(priority_q([group]))
     veterans = (

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from centres.models import Region, User
+from centres.models import Level, Region, User
 from contacts import selectors, services
 from contacts.forms import CampaignForm, RouteForm, WorklistFilter
 from contacts.rules import Periods
@@ -23,6 +23,11 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _above_station(user: User) -> bool:
+    """A county or higher user (or nationwide): the work-list waits for a chosen place."""
+    return user.region is None or user.region.level not in (Level.TOWNSHIP, Level.VILLAGE)
+
+
 @login_required
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
@@ -31,8 +36,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     villages = selectors.worklist_villages(user)
     form = WorklistFilter(request.GET or None, villages=villages)
-    groups = selectors.worklist(user=user, on=today, village=form.value("village"),
-                                group=form.value("group"))
+    # Above a township the list would run to tens of thousands: choose a place first.
+    choose_first = _above_station(user) and not form.value("village")
+    groups = [] if choose_first else selectors.worklist(
+        user=user, on=today, village=form.value("village"), group=form.value("group"))
     campaigns = [
         (campaign, selectors.campaign_progress(campaign=campaign, user=user))
         for campaign in selectors.campaigns_in_force(user=user, on=today)
@@ -43,6 +50,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "rows": sum(len(g.rows) for g in groups),
         "periods": Periods.containing(today),
         "campaigns": campaigns,
+        "choose_first": choose_first,
         # The report of a campaign opened above the user's area is not theirs to read.
         "reportable": {c.pk for c, _progress in campaigns if user.may_see(c.region_id)},
         "may_open_campaign": user.is_staff_member and user.region is not None
@@ -57,9 +65,11 @@ def route(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = RouteForm(request.GET or None, villages=selectors.worklist_villages(user))
     day = form.day_or_today()
+    choose_first = _above_station(user) and not form.value("village")
     return render(request, "contacts/route.html", {
-        "form": form, "day": day,
-        "groups": selectors.route_list(user=user, on=day, village=form.value("village")),
+        "form": form, "day": day, "choose_first": choose_first,
+        "groups": [] if choose_first else selectors.route_list(
+            user=user, on=day, village=form.value("village")),
     })
 
 

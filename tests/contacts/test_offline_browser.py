@@ -171,3 +171,33 @@ def test_the_same_queued_visit_sent_from_two_tabs_is_stored_once(
     })""")
     assert left == {"dbs": [], "caches": []}
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_visit_refused_when_sent_is_shown_to_the_user_not_dropped(
+    live_server: Any, station: User, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    veteran = veteran_make(name="陈建国", is_martyr_family=True)
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    base = live_server.url
+    _log_in(page, base, station)
+    _installed(page, base)
+    context.set_offline(True)
+    _log_offline(page, veteran.pk, "陈建国", "清明慰问")
+    # Meanwhile the veteran moved to another county: the station no longer sees them.
+    veteran.region = region("430181101201")
+    veteran.save(update_fields=["region"])
+    context.set_offline(False)
+    conflict = page.locator("#outbox .outbox-item.conflict")
+    expect(conflict).to_contain_text("陈建国", timeout=15_000)
+    expect(conflict).to_contain_text("未被接受")
+    page.reload()  # still listed after a reload, until the user dismisses it
+    expect(page.locator("#outbox .outbox-item.conflict")).to_have_count(1)
+    page.click("#outbox .outbox-item.conflict button")
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert not Visit.objects.exists()
+    context.close()

@@ -128,3 +128,15 @@ def test_a_station_sees_its_progress_in_the_county_campaign(
     page = client_for(alice).get("/contacts/").content.decode()
     assert "春节走访慰问" in page
     assert "已走访 1 / 应走访 2" in page
+
+
+@pytest.mark.django_db
+def test_a_county_chooses_a_township_before_its_long_work_list_is_drawn(
+    county_staff: User
+) -> None:
+    veteran_make("330681107202", name="陈家老兵", is_disabled=True)
+    veteran_make("330681108201", name="店口老兵", is_disabled=True)
+    client = client_for(county_staff)
+    assert "陈家老兵" not in client.get("/contacts/").content.decode()
+    township = client.get("/contacts/", {"village": "330681107000"}).content.decode()
+    assert "陈家老兵" in township and "店口老兵" not in township
