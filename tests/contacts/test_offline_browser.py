@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from centres.models import User
 from tests.factories.centres import UserFactory, region
@@ -47,6 +47,29 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def _phone(browser: Browser) -> BrowserContext:
+    """A phone's browser. `set_offline` cuts the pages' network but not the service
+    worker's, so a Background Sync could send a "queued" visit while the test is still
+    offline: the pages here see no SyncManager and send on the "online" event instead."""
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context.add_init_script("delete window.SyncManager;")
+    return context
+
+
+API = "**/api/v1/visits/"
+
+
+def _offline(context: BrowserContext, offline: bool) -> None:
+    """No connection: the pages are offline, and no visit gets through to the server
+    whatever the page believes `navigator.onLine` to be."""
+    if offline:
+        context.route(API, lambda route: route.abort("internetdisconnected"))
+        context.set_offline(True)
+    else:
+        context.unroute(API)
+        context.set_offline(False)
 
 
 def _log_in(page: Page, base: str, user: User) -> None:
@@ -88,7 +111,7 @@ def test_two_visits_logged_offline_arrive_once_each_when_the_phone_is_back_onlin
     first = veteran_make(name="陈建国", is_disabled=True, phone="13900001111")
     second = veteran_make(name="周红梅", male=False, took_part_in_combat=True)
     veteran_make("330681107202", name="邻村老兵", is_decorated=True)  # not this station's
-    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context = _phone(browser)
     page = context.new_page()
     base = live_server.url
     _log_in(page, base, station)
@@ -98,7 +121,7 @@ def test_two_visits_logged_offline_arrive_once_each_when_the_phone_is_back_onlin
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "contacts-worklist.png"), full_page=True)
 
-    context.set_offline(True)
+    _offline(context, True)
     _log_offline(page, first.pk, "陈建国", "春节走访，身体健康")
     page.goto(f"{base}/contacts/")  # the work-list, from the phone's cache
     _log_offline(page, second.pk, "周红梅", "八一慰问，送慰问金")
@@ -112,7 +135,7 @@ def test_two_visits_logged_offline_arrive_once_each_when_the_phone_is_back_onlin
         page.screenshot(path=str(Path(SHOTS) / "contacts-queued.png"), full_page=True)
     assert not Visit.objects.exists()
 
-    context.set_offline(False)  # the "online" event (or Background Sync) sends them
+    _offline(context, False)  # the "online" event (or Background Sync) sends them
     expect(page.locator("#outbox")).to_be_hidden(timeout=15_000)
     visits = list(Visit.objects.order_by("veteran_id"))
     assert [(v.veteran_id, v.channel) for v in visits] == [
@@ -133,12 +156,12 @@ def test_the_same_queued_visit_sent_from_two_tabs_is_stored_once(
     from playwright.sync_api import expect
 
     veteran = veteran_make(name="陈建国", needs_assistance=True)
-    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context = _phone(browser)
     page = context.new_page()
     base = live_server.url
     _log_in(page, base, station)
     _installed(page, base)
-    context.set_offline(True)
+    _offline(context, True)
     _log_offline(page, veteran.pk, "陈建国", "上门走访")
     other = context.new_page()
     other.goto(f"{base}/contacts/")
@@ -150,7 +173,7 @@ def test_the_same_queued_visit_sent_from_two_tabs_is_stored_once(
     for tab in (page, other):
         tab.on("request", lambda r: posts.append(r.headers.get("idempotency-key", ""))
                if r.method == "POST" and r.url.endswith("/api/v1/visits/") else None)
-    context.set_offline(False)  # the tabs flush on "online"; both also send what they hold
+    _offline(context, False)  # the tabs flush on "online"; both also send what they hold
     send = """() => FqOutbox.send(window.held,
         document.querySelector("input[name=csrfmiddlewaretoken]").value)"""
     answers = [page.evaluate(send), other.evaluate(send)]
@@ -181,17 +204,17 @@ def test_a_visit_refused_when_sent_is_shown_to_the_user_not_dropped(
     from playwright.sync_api import expect
 
     veteran = veteran_make(name="陈建国", is_martyr_family=True)
-    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context = _phone(browser)
     page = context.new_page()
     base = live_server.url
     _log_in(page, base, station)
     _installed(page, base)
-    context.set_offline(True)
+    _offline(context, True)
     _log_offline(page, veteran.pk, "陈建国", "清明慰问")
     # Meanwhile the veteran moved to another county: the station no longer sees them.
     veteran.region = region("430181101201")
     veteran.save(update_fields=["region"])
-    context.set_offline(False)
+    _offline(context, False)
     conflict = page.locator("#outbox .outbox-item.conflict")
     expect(conflict).to_contain_text("陈建国", timeout=15_000)
     expect(conflict).to_contain_text("未被接受")

@@ -232,4 +232,8 @@
   keepWorklist();
   window.addEventListener("online", flush);
   render().then(function () { if (navigator.onLine) { flush(); } });
+  // A send that failed on a weak connection is tried again while the page stays open.
+  setInterval(function () {
+    if (navigator.onLine && box && !box.hidden) { flush(); }
+  }, 30000);
 })();
