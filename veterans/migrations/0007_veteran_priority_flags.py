@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('veterans', '0005_keys_in_composite_indexes'),
+        ('veterans', '0006_name_search_indexes'),
     ]
 
     operations = [
