@@ -11,13 +11,15 @@ from cases import services
 from cases.models import Case, Category, MediationMethod, RiskLevel
 from centres import codes
 from centres.models import Centre, User
+from centres.selectors import RegionNotFound, centre_paths, region_resolve
 from veterans.models import Veteran, Visit
 
 
 class CaseOpenForm(forms.Form):
     centre = forms.CharField(
-        label=_("Receiving centre (region code)"), max_length=12,
-        help_text=_("6, 9 or 12 digits; your own centre by default."),
+        label=_("Receiving centre"), max_length=200,
+        help_text=_("Type a name to choose (township › village); your own centre by default. "
+                    "A region code works too."),
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     risk_level = forms.ChoiceField(
@@ -28,7 +30,7 @@ class CaseOpenForm(forms.Form):
     other_parties = forms.CharField(
         label=_("Other parties"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    veteran = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    veteran = forms.IntegerField(label=_("Veteran"), required=False)
     visit = forms.IntegerField(widget=forms.HiddenInput, required=False)
     accept = forms.BooleanField(label=_("Accept at once"), required=False, initial=True)
 
@@ -38,10 +40,10 @@ class CaseOpenForm(forms.Form):
 
     def clean_centre(self) -> Centre:
         try:
-            code = codes.normalize_code(self.cleaned_data["centre"])
-        except codes.InvalidCode as exc:
+            region = region_resolve(user=self.user, text=self.cleaned_data["centre"])
+        except (RegionNotFound, codes.InvalidCode) as exc:
             raise forms.ValidationError(str(exc)) from exc
-        centre = Centre.objects.visible_to(self.user).filter(region_id=code).first()
+        centre = Centre.objects.visible_to(self.user).filter(region_id=region.code).first()
         if centre is None:
             raise forms.ValidationError(
                 _("There is no centre with this code in your jurisdiction.")
@@ -145,12 +147,22 @@ class ReferDownForm(ActionForm):
     instructions = forms.CharField(label=_("Instructions"),
                                    widget=forms.Textarea(attrs={"rows": 2}))
 
+    # The select lists this many centres (a county has a few dozen); any centre below validates.
+    SHOWN = 500
+
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
-        self.fields["centre"].queryset = (  # type: ignore[attr-defined]
+        below = (
             Centre.objects.within(case.region_id).exclude(region_id=case.region_id)
-            .order_by("region_id")[:500]
+            .order_by("region_id")
         )
+        field = self.fields["centre"]
+        assert isinstance(field, forms.ModelChoiceField)
+        # Validation asks the whole queryset: a sliced one refuses every choice.
+        field.queryset = below
+        shown = list(below.only("id", "region_id", "name")[: self.SHOWN])
+        paths = centre_paths(shown)
+        field.choices = [("", "---------")] + [(c.pk, paths[c.region_id]) for c in shown]
 
     def call(self, *, by: Any) -> Case:
         data = self.cleaned_data

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -239,6 +240,9 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
+
     @property
     def is_accepted(self) -> bool:
         return self.accepted_at is not None
@@ -246,6 +250,13 @@ class Case(models.Model):
     @property
     def is_past_deadline(self) -> bool:
         return self.status == Status.OPEN and self.deadline < timezone.now()
+
+    @property
+    def status_label(self) -> str:
+        """The status as the queue says it: an open case not yet accepted awaits acceptance."""
+        if self.status == Status.OPEN and not self.is_accepted:
+            return str(_("awaiting acceptance"))
+        return str(self.get_status_display())
 
 
 class CaseEvent(models.Model):

@@ -16,6 +16,8 @@ from cases.models import Arrival, Case, CaseEvent, Notification, Status
 from centres import codes
 from centres.models import Level, Region, within_q
 from centres.selectors import region_get_for_user
+from veterans.models import Veteran
+from veterans.selectors import veteran_search_q
 
 
 def case_list(*, user: Any) -> QuerySet[Case]:
@@ -46,6 +48,28 @@ def case_detail_for_user(*, user: Any, pk: Any) -> Case:
         "veterans", Prefetch("events", queryset=events)
     ).select_related("centre", "received_centre", "assignee", "opened_by", "visit")
     return case_qs.get()
+
+
+def agreement_mediation(
+    events: list[CaseEvent],
+) -> tuple[CaseEvent | None, CaseEvent | None]:
+    """The last resolution, and the mediation that reached it: the last one recorded
+    by the resolving centre before it (an earlier failed attempt below is not it)."""
+    resolve_index = next(
+        (i for i in range(len(events) - 1, -1, -1) if events[i].kind == CaseEvent.Kind.RESOLVE),
+        None,
+    )
+    if resolve_index is None:
+        return None, None
+    resolve = events[resolve_index]
+    mediation = next(
+        (
+            e for e in reversed(events[:resolve_index])
+            if e.kind == CaseEvent.Kind.MEDIATE and e.to_centre_id == resolve.to_centre_id
+        ),
+        None,
+    )
+    return resolve, mediation
 
 
 # --- the queue -------------------------------------------------------------------
@@ -79,16 +103,42 @@ def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
     ]
 
 
-def queue_counts(*, user: Any, tabs: list[Tab]) -> dict[str, int]:
-    """Every tab's count in one aggregate query."""
-    return Case.objects.visible_to(user).aggregate(
-        **{tab.key: Count("id", filter=tab.condition) for tab in tabs}
+def queue_search_q(*, user: Any, query: str) -> Q:
+    """Who and what: the case number, the summary, the other parties, a veteran's name,
+    phone or ID number (as the visit page finds veterans).
+
+    Numbers match only veterans of the user's jurisdiction, as on the visit page: a
+    case may concern someone from elsewhere, whose full number is not to be confirmed.
+    """
+    query = query.strip()
+    if not query:
+        return Q()
+    veterans = Veteran.objects.all()
+    if any(char.isdigit() for char in query):
+        veterans = Veteran.objects.visible_to(user)
+    who = veterans.filter(veteran_search_q(query)).values("pk")
+    return (
+        Q(number__icontains=query) | Q(summary__icontains=query)
+        | Q(other_parties__icontains=query)
+        | Q(pk__in=Case.veterans.through.objects.filter(veteran__in=who).values("case_id"))
     )
 
 
-def queue_cases(*, user: Any, tab: Tab) -> QuerySet[Case]:
+def queue_counts(*, user: Any, tabs: list[Tab], query: str = "") -> dict[str, int]:
+    """Every tab's count in one aggregate query."""
+    found = Case.objects.visible_to(user).filter(queue_search_q(user=user, query=query))
+    return found.aggregate(**{tab.key: Count("id", filter=tab.condition) for tab in tabs})
+
+
+def queue_cases(*, user: Any, tab: Tab, query: str = "") -> QuerySet[Case]:
+    """The tab's cases with who they concern (veterans prefetched: no query per row)."""
     order = ["deadline", "id"] if tab.key not in ("closed",) else ["-closed_at", "-id"]
-    return case_list(user=user).filter(tab.condition).order_by(*order)
+    return (
+        case_list(user=user).filter(tab.condition)
+        .filter(queue_search_q(user=user, query=query))
+        .prefetch_related(Prefetch("veterans", queryset=Veteran.objects.order_by("name", "id")))
+        .order_by(*order)
+    )
 
 
 def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:

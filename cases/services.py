@@ -157,8 +157,16 @@ def case_check_resolve(*, case: Case, by: Any) -> None:
 
 
 def case_check_follow_up(*, case: Case, by: Any) -> None:
-    _require_actor(case, by)
+    """The holding centre follows up, and so may the centre that received the case.
+
+    The Fengqiao rule: the station that received the case usually knows the
+    family, so a village keeps its follow-up visit (回访) after a township
+    resolved the case it escalated.
+    """
     _require_status(case, Status.RESOLVED)
+    if getattr(by, "is_staff_member", False) and by.may_act_at(case.received_region_id):
+        return
+    _require_actor(case, by)
 
 
 def case_check_extend(*, case: Case, by: Any) -> None:

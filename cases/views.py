@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.forms import ACTION_FORMS, ACTION_LABELS, ActionForm, CaseOpenForm
-from cases.models import Category, Status
+from cases.models import Category, MediationMethod, Status
 from cases.selectors import (
+    agreement_mediation,
     case_detail_for_user,
     case_get_for_user,
     notification_list,
@@ -24,7 +25,9 @@ from cases.selectors import (
 )
 from cases.services import TransitionRefused, case_allowed_actions, case_open
 from centres.models import Centre
+from centres.selectors import centre_paths, region_paths
 from veterans.models import Visit
+from veterans.selectors import veteran_search, veteran_search_one
 
 # The visit purpose that suggests a case category, when a case is opened from a visit.
 PURPOSE_TO_CATEGORY = {"employment": Category.EMPLOYMENT, "assistance": Category.BENEFITS}
@@ -35,14 +38,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The user's queue: tabs with counts (one query), the tab's cases, the reminders."""
     tabs = queue_tabs(user=request.user)
     current = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
-    counts = queue_counts(user=request.user, tabs=tabs)
-    page = Paginator(queue_cases(user=request.user, tab=current), 50).get_page(
+    query = request.GET.get("q", "").strip()[:100]
+    counts = queue_counts(user=request.user, tabs=tabs, query=query)
+    page = Paginator(queue_cases(user=request.user, tab=current, query=query), 50).get_page(
         request.GET.get("page")
     )
+    # Same-name stations (four 青石村 in a county) read with their township: 东山镇 › 青石村….
+    held = centre_paths(case.centre for case in page.object_list)
     context = {
         "tabs": [(t, counts[t.key]) for t in tabs],
         "current": current,
         "page": page,
+        "rows": [(case, held[case.region_id]) for case in page.object_list],
+        "query": query,
         "notifications": notification_list(user=request.user),
     }
     return render(request, "cases/queue.html", context)
@@ -96,7 +104,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _initial_from_visit(request: HttpRequest) -> tuple[dict[str, Any], Visit | None]:
-    initial: dict[str, Any] = {"centre": request.user.region_id or ""}  # type: ignore[union-attr]
+    own = request.user.region_id  # type: ignore[union-attr]
+    initial: dict[str, Any] = {"centre": region_paths([own])[own] if own else ""}
     raw = request.GET.get("visit", "")
     if not raw.isdigit():
         return initial, None
@@ -107,7 +116,7 @@ def _initial_from_visit(request: HttpRequest) -> tuple[dict[str, Any], Visit | N
     if visit is None:
         raise Http404
     initial.update(
-        centre=visit.region_id,
+        centre=region_paths([visit.region_id])[visit.region_id],
         veteran=visit.veteran_id,
         visit=visit.pk,
         summary=visit.summary,
@@ -141,10 +150,21 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:detail", pk=case.pk)
         else:
             status = 400
-    centres = Centre.objects.visible_to(request.user).order_by("region_id").only(
+    centres = list(Centre.objects.visible_to(request.user).order_by("region_id").only(
         "region_id", "name"
-    )[:300]
-    context = {"form": form, "visit": visit, "centres": centres}
+    )[:300])
+    places = region_paths(c.region_id for c in centres)
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    candidates = veteran_search(user=request.user, query=query) if query else []
+    chosen = str(form["veteran"].value() or "")
+    known = veteran_search_one(user=request.user, pk=chosen)
+    if known is not None and known not in candidates:
+        candidates.insert(0, known)
+    context = {
+        "form": form, "visit": visit, "query": query, "candidates": candidates,
+        "chosen": chosen,
+        "centres": [(places[c.region_id], c.name) for c in centres],
+    }
     return render(request, "cases/new.html", context, status=status)
 
 
@@ -156,12 +176,14 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, pk, refusal=_("The agreement exists once the case is resolved."),
                        status=409)
     events = list(case.events.all())
-    mediations = [e for e in events if e.kind == "mediate"]
-    resolve = next((e for e in reversed(events) if e.kind == "resolve"), None)
+    resolve, mediation = agreement_mediation(events)
     context = {
         "case": case,
         "veterans": list(case.veterans.all()),
-        "mediations": mediations,
+        "mediation": mediation,
         "resolve": resolve,
+        "centre": resolve.to_centre if resolve else case.centre,
+        "method": MediationMethod(mediation.extra["method"]).label
+        if mediation and mediation.extra.get("method") in MediationMethod.values else "",
     }
     return render(request, "cases/agreement.html", context)

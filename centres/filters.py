@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from centres import codes
 from centres.models import Centre, Level, Region, digits_q, within_q
+from centres.selectors import RegionNotFound, region_resolve
 
 
 class RegionCodeField(forms.CharField):
@@ -45,6 +46,26 @@ class RegionCodeFilter(django_filters.CharFilter):
     field_class = RegionCodeField
 
 
+class RegionNameOrCodeField(RegionCodeField):
+    """A region code, or a place name or path (枫桥镇, 东山镇 › 青石村) in the user's area.
+
+    The filter set gives the field its `user`; without one only codes are read.
+    """
+
+    user: Any = None
+
+    def clean(self, value: Any) -> str:
+        text = forms.CharField.clean(self, value)
+        if not text or (text.isascii() and text.isdigit()) or self.user is None:
+            return super().clean(value)
+        try:
+            return region_resolve(user=self.user, text=text).code
+        except RegionNotFound as exc:
+            raise ValidationError(
+                "%(message)s", code="invalid_region", params={"message": str(exc)}
+            ) from exc
+
+
 class SubtreeFilter(RegionCodeFilter):
     """Rows whose region code field lies in the subtree of the given code."""
 
@@ -52,6 +73,30 @@ class SubtreeFilter(RegionCodeFilter):
         if not value:
             return qs
         return qs.filter(within_q(value, self.field_name))
+
+
+class SubtreeByNameFilter(SubtreeFilter):
+    """The subtree of a region given by its code or by its name in the user's area.
+
+    The API documents the code (its schema is the code's); a name is a convenience of
+    the pages and is not promised to API clients.
+    """
+
+    field_class = RegionNameOrCodeField
+
+
+class UserFieldsMixin:
+    """Hands the request's user to the fields that read names in the user's area."""
+
+    request: Any
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form  # type: ignore[misc]
+        for field in form.fields.values():
+            if isinstance(field, RegionNameOrCodeField):
+                field.user = getattr(self.request, "user", None)
+        return form
 
 
 class RegionFilter(django_filters.FilterSet):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from centres import codes
 from centres.models import Centre, Level, Region, digits_q
@@ -183,3 +185,89 @@ def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]
     if query.isdigit():
         return centres.filter(digits_q(query, "region"))[:limit]
     return centres.filter(Q(name__icontains=query) | Q(region__name__icontains=query))[:limit]
+
+
+def centre_paths(centres: Iterable[Centre]) -> dict[str, str]:
+    """Each centre's name after its parent place (东山镇 › 青石村退役军人服务站), by region."""
+    names = {c.region_id: c.name for c in centres}
+    return region_paths(names, own_names=names)
+
+
+# --- places by name: the parent path (镇 › 村) and names typed where codes were --------
+
+PATH_SEPARATOR = " › "
+# What people type between a parent and a place: ›, >, /, the full-width forms, or a space.
+_TYPED_SEPARATORS = re.compile(r"\s*(?:›|>|＞|/|／|\\)\s*|\s+")
+
+
+def region_paths(
+    region_codes: Iterable[str], *, own_names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each region's name after its parent's (东山镇 › 青石村), in one query.
+
+    Same-name places (four 青石村 in a county) are told apart by the parent.
+    `own_names` names the last step otherwise (a centre's name for its region).
+    """
+    wanted = set(region_codes)
+    parents = {code: codes.ancestor_candidates(code) for code in wanted}
+    needed = wanted | {c for chain in parents.values() for c in chain}
+    names = dict(Region.objects.filter(code__in=needed).values_list("code", "name"))
+    paths = {}
+    for code in wanted:
+        parent = next((c for c in parents[code] if c in names), None)
+        own = (own_names or {}).get(code) or names.get(code, code)
+        paths[code] = f"{names[parent]}{PATH_SEPARATOR}{own}" if parent else own
+    return paths
+
+
+class RegionNotFound(ValueError):
+    """A typed place that names no region, or several: the message says which, for the user."""
+
+
+def region_resolve(*, user: Any, text: str, levels: Iterable[str] | None = None) -> Region:
+    """The region a person means by a code, a name (枫桥镇) or a path (东山镇 › 青石村).
+
+    Only regions in the user's jurisdiction count; a name that fits several of
+    them is refused with their paths, so the person can say which one.
+    """
+    text = (text or "").strip()
+    regions = Region.objects.visible_to(user)
+    if levels is not None:
+        regions = regions.filter(level__in=list(levels))
+    if text.isascii() and text.isdigit():
+        code = codes.normalize_code(text)  # InvalidCode is a ValueError with a message
+        found = regions.filter(code=code).first()
+        if found is None:
+            raise RegionNotFound(
+                _("There is no place with the code %(code)s in your area.") % {"code": text}
+            )
+        return found
+    parts = [p for p in _TYPED_SEPARATORS.split(text) if p]
+    if not parts:
+        raise RegionNotFound(_("Type a place name or a region code."))
+    matches = list(regions.filter(name=parts[-1]).select_related("parent")[:50])
+    if not matches:  # 枫桥 for 枫桥镇, 青石村 for 青石村（演示）
+        matches = list(regions.filter(name__startswith=parts[-1]).select_related("parent")[:50])
+    if len(parts) > 1:
+        matches = [
+            r for r in matches
+            if r.parent is not None and r.parent.name.startswith(parts[-2])
+        ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RegionNotFound(
+            _("No place called “%(name)s” in your area.") % {"name": text}
+        )
+    paths = region_paths(r.code for r in matches[:10])
+    raise RegionNotFound(
+        _("“%(name)s” names %(count)d places in your area: %(choices)s. "
+          "Say which one: parent › name, or the code.")
+        % {
+            "name": text,
+            "count": len(matches),
+            "choices": "; ".join(
+                f"{paths[r.code]} ({r.short_code})" for r in matches[:10]
+            ),
+        }
+    )

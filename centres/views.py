@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from centres.models import Centre
 from centres.sections import centre_sections
 from centres.selectors import (
     centre_counts_by_level,
@@ -15,6 +17,7 @@ from centres.selectors import (
     region_ancestors,
     region_children_with_counts,
     region_get_for_user,
+    region_paths,
     user_root_region,
 )
 
@@ -36,6 +39,15 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     return redirect("centres:directory")
 
 
+def favicon(request: HttpRequest) -> FileResponse:
+    """Browsers ask for /favicon.ico on their first visit: the portal's icon, cached a day."""
+    path = finders.find("favicon.svg")
+    assert isinstance(path, str)
+    response = FileResponse(open(path, "rb"), content_type="image/svg+xml")  # noqa: SIM115
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     """Browse the centres from the user's root down to the villages, or search."""
@@ -50,9 +62,16 @@ def directory(request: HttpRequest) -> HttpResponse:
         "children": region_children_with_counts(region=region),
         "counts": centre_counts_by_level(region=region),
         "query": query,
-        "results": list(centre_search(user=request.user, query=query)) if query else None,
+        "results": _with_paths(list(centre_search(user=request.user, query=query)))
+        if query else None,
     }
     return render(request, "centres/directory.html", context)
+
+
+def _with_paths(centres: list[Centre]) -> list[tuple[Centre, str]]:
+    """Each centre with the path of its region (东山镇 › 青石村): same names told apart."""
+    paths = region_paths(c.region_id for c in centres)
+    return [(c, paths[c.region_id]) for c in centres]
 
 
 @login_required

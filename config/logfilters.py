@@ -1,20 +1,44 @@
-"""Logs never carry a full resident ID number (network security law, PIPL)."""
+"""Logs and error reports never carry a full resident ID number (network security law, PIPL).
+
+A number may arrive percent-encoded, as a request line writes a query string
+(`?search=33068119500101101%58`, `%33%33…`, or encoded twice as `%2533`): the
+pattern reads each character in either form, and the match is decoded before it
+is masked, with the one mask of the registry (`veterans.idnumbers.mask_id_number`).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
+from urllib.parse import unquote
 
+from django.views.debug import ExceptionReporter
+
+from veterans.idnumbers import mask_id_number
+
+_PCT = r"%(?:25)*"  # a percent sign, itself percent-encoded any number of times
+_DIGIT = rf"(?:[0-9]|{_PCT}3[0-9])"
+_LAST = rf"(?:[0-9Xx]|{_PCT}(?:3[0-9]|58|78))"
 # 17 digits and a digit or X, not inside a longer run of digits, nor the fraction of a
 # decimal number (Celery logs task durations such as 0.047862270228229511s).
 ID_NUMBER_RE = re.compile(
-    r"(?<![0-9])(?<![0-9]\.)([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
+    rf"(?<![0-9])(?<![0-9]\.)((?:{_DIGIT}){{17}}{_LAST})(?!{_DIGIT})",
+    re.IGNORECASE,
 )
 
 
+def _decoded(token: str) -> str:
+    while "%" in token:
+        token, before = unquote(token), token
+        if token == before:
+            break
+    return token.upper()
+
+
 def mask_id_numbers(text: str) -> str:
-    """`330681199001011234` -> `330681********1234`: the address code and the last four stay."""
-    return ID_NUMBER_RE.sub(r"\1********\2", text)
+    """Every ID number in the text, plain or percent-encoded, masked as the registry masks it."""
+    return ID_NUMBER_RE.sub(lambda match: mask_id_number(_decoded(match.group(1))), text)
 
 
 class IdNumberMaskFilter(logging.Filter):
@@ -41,3 +65,13 @@ class IdNumberMaskFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_id_numbers(record.stack_info)
         return True
+
+
+class IdNumberMaskingExceptionReporter(ExceptionReporter):
+    """Django's error report (the debug page, the e-mail to ADMINS), ID numbers masked."""
+
+    def get_traceback_html(self) -> Any:
+        return mask_id_numbers(str(super().get_traceback_html()))
+
+    def get_traceback_text(self) -> Any:
+        return mask_id_numbers(str(super().get_traceback_text()))

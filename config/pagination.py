@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -24,8 +25,13 @@ def planner_estimate(queryset: QuerySet[Any]) -> int | None:
     """The planner's row estimate for a queryset (PostgreSQL), without running it."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    try:
+        explained = queryset.order_by().explain(format="json")
+    except EmptyResultSet:
+        explained = ""
+    if not explained:  # a filter no row can match (an out-of-range integer): nothing to plan
+        return 0
+    return int(json.loads(explained)[0]["Plan"]["Plan Rows"])
 
 
 class EstimatedCountPaginator(Paginator):

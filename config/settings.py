@@ -356,6 +356,13 @@ LOGGING = {
     },
 }
 
+# Numbers a user may meet registered outside their jurisdiction (each one a transfer
+# request or a refusal, audited) within an hour, before their registering is paused.
+VETERANS_ELSEWHERE_LIMIT = int(env("VETERANS_ELSEWHERE_LIMIT", default="20"))
+
+# Django's error reports (the debug page, mail to ADMINS) mask ID numbers as the logs do.
+DEFAULT_EXCEPTION_REPORTER = "config.logfilters.IdNumberMaskingExceptionReporter"
+
 # --- Demonstration centres -------------------------------------------------
 # Village stations serving 300+ veterans are eligible in the national scheme;
 # counting them in the 60% target is a policy choice, off by default.

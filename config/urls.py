@@ -11,7 +11,7 @@ import contacts.urls
 import dashboards.urls
 import demonstration.urls
 import veterans.urls
-from centres.views import home
+from centres.views import favicon, home
 from config.health import health
 
 # Every app lists its REST routes; they share one /api/v1/ namespace.
@@ -29,6 +29,7 @@ api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

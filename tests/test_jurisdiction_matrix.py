@@ -177,6 +177,7 @@ ROUTES: dict[str, Route] = {
     "veterans:import_job": _at("import_job"),
     "veterans:import_progress": _at("import_job"),
     "veterans:import_errors": _at("import_job"),
+    "veterans:transfers": Route(),
     "api:veteran-list": Route(),
     "api:veteran-detail": _at("veteran"),
     "api:visit-list": Route(),
@@ -194,10 +195,13 @@ EXEMPT = {
     "logout": "POST only; ends the caller's own session",
     "set_language": "public: sets the caller's language",
     "health": "public liveness check, no data",
+    "favicon": "public: the portal's icon, no data",
     "schema": "the API description, no records",
     "api-docs": "the API description, no records",
     "contacts:sw": "public: the service worker's script, no records",
     "contacts:manifest": "public: the web app manifest, no records",
+    "veterans:transfer_decide": "POST only, on a transfer request (none in this world): 404 "
+    "outside both queues, decided by the holding county's staff; tests/veterans/test_transfers.py",
 }
 EXEMPT_NAMESPACES = {"admin": "Django admin: superusers only, guarded by is_staff"}
 

@@ -75,3 +75,12 @@ def test_a_one_character_name_search_uses_the_prefix_index(veterans: list[Vetera
 def test_a_longer_name_search_uses_the_trigram_index(veterans: list[Veteran]) -> None:
     explained = plan("王建国")
     assert "veteran_name_trgm" in explained and "Seq Scan" not in explained, explained
+
+
+def test_a_filter_no_row_can_match_is_counted_not_estimated(
+    veterans: list[Veteran], ministry: User, settings: object
+) -> None:
+    settings.EXACT_COUNT_BELOW = 1  # type: ignore[attr-defined]
+    page = api_as(ministry).get("/api/v1/designations/", {"year": "5648232629"})
+    assert page.status_code == 200, page.content
+    assert page.json()["count"] == 0 and page.json()["count_estimated"] is False

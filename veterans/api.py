@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +24,7 @@ from centres.models import Level
 from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
-from veterans.idnumbers import birth_date_of, mask_id_number
+from veterans.idnumbers import birth_date_of, mask_id_number, normalize_id_number
 from veterans.models import Veteran, Visit
 from veterans.selectors import (
     veteran_list,
@@ -46,7 +46,7 @@ class StaffWritesOfficialsRead(permissions.BasePermission):
 
 @extend_schema_field(OpenApiTypes.STR)
 class MaskedIdNumberField(serializers.CharField):
-    """Full on input; masked (`330681********123X`) in every answer."""
+    """Full on input; masked (`330681************`) in every answer."""
 
     def to_representation(self, value: Any) -> str:
         return mask_id_number(str(value))
@@ -63,6 +63,9 @@ class VeteranSerializer(serializers.ModelSerializer):
     id_number = MaskedIdNumberField(max_length=18)
     region = RegionCodeField(levels=[Level.TOWNSHIP, Level.VILLAGE])
     region_name = serializers.CharField(source="region.name", read_only=True)
+    birth_year = serializers.IntegerField(
+        read_only=True, help_text="The birth year: a masked answer never carries the birth date.",
+    )
     confirm_duplicate = serializers.BooleanField(
         write_only=True, required=False, default=False,
         help_text="Register even though a veteran with the same name and birth date exists.",
@@ -71,18 +74,30 @@ class VeteranSerializer(serializers.ModelSerializer):
     class Meta:
         model = Veteran
         fields = [
-            "id", "name", "sex", "birth_date", "id_number", "phone", "region", "region_name",
+            "id", "name", "sex", "birth_date", "birth_year", "id_number", "phone", "region",
+            "region_name",
             "discharge_year", "discharge_kind", "is_disabled", "is_martyr_family",
             "needs_assistance", "is_decorated", "took_part_in_combat", "is_party_secretary",
             "is_volunteer", "created_at",
             "confirm_duplicate",
         ]
         read_only_fields = ["id", "created_at"]
-        extra_kwargs = {"sex": {"required": False}, "birth_date": {"required": False}}
+        # The birth date is written, never answered: beside the masked number it would
+        # narrow the number down to a few hundred (see `mask_id_number`).
+        extra_kwargs = {
+            "sex": {"required": False},
+            "birth_date": {"required": False, "write_only": True},
+        }
 
     def validate_id_number(self, value: str) -> str:
         try:
             return services.id_number_clean(value)
+        except services.DuplicateIdNumber as exc:
+            if self.context["request"].user.may_see(exc.existing.region_id):
+                raise ValidationError(list(exc.messages)) from exc
+            # Registered outside the caller's jurisdiction: `create` sends a transfer
+            # request instead of an answer that would say so.
+            return normalize_id_number(value)
         except DjangoValidationError as exc:
             raise ValidationError(list(exc.messages)) from exc
 
@@ -92,11 +107,14 @@ class VeteranSerializer(serializers.ModelSerializer):
             services.id_number_clean(
                 number, sex=attrs.get("sex") or None, birth_date=attrs.get("birth_date")
             )
+        except services.DuplicateIdNumber:
+            pass  # answered by `validate_id_number`
         except DjangoValidationError as exc:
             field = "birth_date" if exc.code == "birth_date_mismatch" else "sex"
             raise ValidationError({field: list(exc.messages)}) from exc
         twins = veteran_possible_duplicates(
-            name=attrs["name"], birth_date=attrs.get("birth_date") or birth_date_of(number)
+            user=self.context["request"].user, name=attrs["name"],
+            birth_date=attrs.get("birth_date") or birth_date_of(number),
         )
         if not attrs.get("confirm_duplicate") and twins.exists():
             raise ValidationError({"name": [
@@ -172,6 +190,19 @@ class VisitInputSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
         return {**attrs, "veteran": veteran, "centre": centre}
 
 
+class TransferAnswerSerializer(serializers.Serializer):
+    """The answer to a registration that became a transfer request: nothing of the person."""
+
+    transfer_request = serializers.IntegerField(source="pk", read_only=True)
+    status = serializers.CharField(read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    detail = serializers.SerializerMethodField()
+
+    def get_detail(self, transfer: Any) -> str:
+        return str(self.context.get("detail", ""))
+
+
 class VeteranViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -184,6 +215,19 @@ class VeteranViewSet(
 
     def get_queryset(self) -> QuerySet[Veteran]:
         return veteran_list(user=self.request.user)
+
+    @extend_schema(responses={201: VeteranSerializer, 202: TransferAnswerSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """201 and the veteran; for a number registered outside the caller's jurisdiction,
+        202 and the transfer request (迁入申请) sent to the county that holds it, naming
+        nothing about the person; 429 after too many of those within an hour."""
+        try:
+            return super().create(request, *args, **kwargs)
+        except services.TransferRequested as exc:
+            answer = TransferAnswerSerializer(exc.transfer, context={"detail": str(exc)})
+            return Response(answer.data, status=status.HTTP_202_ACCEPTED)
+        except services.TooManyElsewhere as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -2,6 +2,8 @@
 
 Exports always mask: a spreadsheet travels (e-mail, USB sticks) and cannot
 audit who reads it, so the full number stays behind the audited detail page.
+Beside the mask a file carries the birth year, never the birth date (see
+`mask_id_number`), and no text in it is ever a formula (`config.spreadsheets`).
 The workbooks are written in openpyxl's write-only mode to a temporary file
 while the rows stream from the database, so memory does not grow with rows.
 """
@@ -15,7 +17,9 @@ from typing import IO, Any
 import openpyxl
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from openpyxl.utils import get_column_letter
 
+from config.spreadsheets import xlsx_row
 from veterans.audit import audit_record
 from veterans.imports import COLUMNS
 from veterans.models import AuditEntry, Veteran, Visit
@@ -23,12 +27,23 @@ from veterans.models import AuditEntry, Veteran, Visit
 CHUNK = 2000
 
 
+# Column widths (in characters of the default font; a Chinese character takes two) that
+# show a whole value: the masked number, a timestamp, a centre's name, a summary.
+WIDTHS = {
+    "公民身份号码": 22, "登记时间": 18, "来访时间": 18, "服务中心（站）": 28, "区划代码": 15,
+    "户籍所在地": 15, "户籍所在地名称": 24, "内容摘要": 48, "联系电话": 15, "出生日期": 12,
+}
+
+
 def _spool(headers: list[str], rows: Iterable[list[Any]], title: str) -> IO[bytes]:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title)
+    for index, header in enumerate(headers, start=1):
+        width = WIDTHS.get(header, max(10, 2 * len(header) + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(headers)
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
     book.save(handle)
     handle.seek(0)
@@ -41,13 +56,15 @@ def _yes(value: bool) -> str:
 
 def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, Any]) -> IO[bytes]:
     """The filtered registry, in the import template's columns plus the region's name."""
-    headers = [header for _name, header in COLUMNS] + ["户籍所在地", "登记时间"]
+    headers = [
+        "出生年份" if name == "birth_date" else header for name, header in COLUMNS
+    ] + ["户籍所在地名称", "登记时间"]
 
     def rows() -> Iterable[list[Any]]:
         with translation.override("zh-hans"):
             for v in queryset.select_related("region").iterator(chunk_size=CHUNK):
                 yield [
-                    v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_date,
+                    v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_year,
                     v.phone, v.discharge_year, v.get_discharge_kind_display(),
                     _yes(v.is_disabled), _yes(v.is_martyr_family), _yes(v.needs_assistance),
                     _yes(v.is_party_secretary), _yes(v.is_volunteer), _yes(v.is_decorated),

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from centres.filters import RegionCodeFilter, SubtreeFilter
+from centres.filters import RegionCodeFilter, SubtreeByNameFilter, SubtreeFilter, UserFieldsMixin
 from veterans.models import Veteran, Visit
 from veterans.selectors import local_day_bounds, veteran_search_q
 
@@ -25,8 +25,10 @@ class FlagFilter(django_filters.BooleanFilter):
         return qs.filter(**{self.field_name: True}) if value else qs
 
 
-class VeteranFilter(django_filters.FilterSet):
-    region = SubtreeFilter(field_name="region_id", label=_("area (region code, whole subtree)"))
+class VeteranFilter(UserFieldsMixin, django_filters.FilterSet):
+    region = SubtreeByNameFilter(
+        field_name="region_id", label=_("area (name or region code, whole subtree)")
+    )
     search = django_filters.CharFilter(method="filter_search", label=_("name, ID number or phone"))
     disabled = FlagFilter(field_name="is_disabled", label=_("disabled veteran"))
     martyr_family = FlagFilter(field_name="is_martyr_family", label=_("martyr's family"))

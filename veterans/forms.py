@@ -10,22 +10,29 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Region
+from centres.selectors import region_paths
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
 from veterans.selectors import veteran_possible_duplicates, veteran_visible
-from veterans.services import DuplicateIdNumber, id_number_clean
+from veterans.services import (
+    DuplicateIdNumber,
+    TooManyElsewhere,
+    elsewhere_refuse,
+    id_number_clean,
+)
 from veterans.signals import CASE_CATEGORIES
 
 
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.name}（{obj.code}）"
+        return region_paths([obj.code])[obj.code]
 
 
 class VeteranForm(forms.ModelForm):
     """Register or edit a veteran; the same ID rules as the API and the import.
 
-    `duplicate_of` is set when the number is already registered and
+    `duplicate_of` is set when the number is already registered in the user's
+    jurisdiction (elsewhere, saving sends a transfer request instead) and
     `possible_duplicates` when someone has the same name and birth date; the
     second is confirmed with `confirm_duplicate`.
     """
@@ -46,7 +53,8 @@ class VeteranForm(forms.ModelForm):
         ]
         labels = {"name": _("full name")}
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            # The date input reads only yyyy-MM-dd, whatever the language's date format.
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "id_number": forms.TextInput(
                 attrs={"autocomplete": "off", "inputmode": "text", "maxlength": 18}
             ),
@@ -57,17 +65,17 @@ class VeteranForm(forms.ModelForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.duplicate_of: Veteran | None = None
-        self.duplicate_visible = False
+        self.duplicate_of: Veteran | None = None  # registered, and the user sees them
         self.possible_duplicates: list[Veteran] = []
         region_field = self.fields["region"]
         assert isinstance(region_field, RegionChoiceField)
         region_field.queryset = Region.objects.visible_to(user).filter(
             level__in=["township", "village"]
         )
-        if regions is not None:  # already loaded: the select costs no query
+        if regions is not None:  # already loaded: the select costs one query (the parents)
+            paths = region_paths(r.code for r in regions)
             region_field.choices = [("", "---------")] + [
-                (r.code, region_field.label_from_instance(r)) for r in regions
+                (r.code, paths[r.code]) for r in regions
             ]
         for name in ("sex", "birth_date"):
             if name in self.fields:
@@ -80,6 +88,11 @@ class VeteranForm(forms.ModelForm):
             self.fields["id_number"].help_text = _(
                 "Now %(masked)s. Leave empty to keep it."
             ) % {"masked": self.instance.id_number_masked}
+            # Nor the birth date beside the masked number: the year only, as everywhere.
+            self.initial["birth_date"] = None
+            self.fields["birth_date"].help_text = _(
+                "Born %(year)s. Leave empty to keep the date in the ID number."
+            ) % {"year": self.instance.birth_year}
 
     def clean_id_number(self) -> str:
         raw = normalize_id_number(self.cleaned_data.get("id_number"))
@@ -88,11 +101,23 @@ class VeteranForm(forms.ModelForm):
         try:
             return id_number_clean(raw, exclude_pk=self.instance.pk)
         except DuplicateIdNumber as exc:
-            self.duplicate_of = exc.existing
-            self.duplicate_visible = Veteran.objects.visible_to(self.user).filter(
-                pk=exc.existing.pk
-            ).exists()
-            raise
+            if self.user.may_see(exc.existing.region_id):
+                self.duplicate_of = exc.existing
+                raise
+            # Registered outside the user's jurisdiction: said to no one. A new
+            # registration sends a transfer request when saved; an edit is refused.
+            if self.instance.pk:
+                try:
+                    elsewhere_refuse(by=self.user, id_number=raw, veteran=self.instance)
+                except TooManyElsewhere as refused:
+                    raise ValidationError(str(refused)) from refused
+            return normalize_id_number(raw)
+
+    def validate_unique(self) -> None:
+        """Nothing: the only unique field is the ID number, whose uniqueness the services
+        answer. The model's check would say "already exists" of a person registered
+        outside the user's jurisdiction (an edit is refused, a registration becomes a
+        transfer request)."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -113,9 +138,9 @@ class VeteranForm(forms.ModelForm):
         birth_date = data.get("birth_date") or birth_date_of(number)
         self.possible_duplicates = list(
             veteran_possible_duplicates(
-                name=data.get("name", ""), birth_date=birth_date, exclude_pk=self.instance.pk
-            )
-            .filter(pk__in=Veteran.objects.visible_to(self.user).values("pk"))[:5]
+                user=self.user, name=data.get("name", ""), birth_date=birth_date,
+                exclude_pk=self.instance.pk,
+            )[:5]
         ) if self._name_or_birth_changed(data, birth_date) else []
         if self.possible_duplicates and not data.get("confirm_duplicate"):
             self.add_error(

@@ -74,8 +74,19 @@ def validate_id_number(value: str, *, sex: str | None = None) -> None:
         )
 
 
+MASK_KEPT = 6  # the address code: the region the record already shows says as much
+
+
 def mask_id_number(value: str) -> str:
-    """`330681********123X`: the address code and the last four characters."""
-    if len(value) < 10:
+    """`330681************`: the address code only; birth date, sequence and check hidden.
+
+    The rule a mask keeps: at least 1,000 valid numbers stay consistent with all that
+    an answer shows about the person. Beside this mask an answer may show the sex and
+    the birth year (never the birth date): 365 days x 500 sequence numbers of that
+    parity = 182,500 numbers, each with its own check character. The older mask kept
+    the last four characters too; with the birth year beside it, only the day and
+    month were hidden, about 33 numbers once the check character is matched.
+    """
+    if len(value) <= MASK_KEPT:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+    return value[:MASK_KEPT] + "*" * (len(value) - MASK_KEPT)

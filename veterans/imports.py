@@ -13,6 +13,7 @@ rows are written, the bad ones reported).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -32,6 +34,10 @@ from openpyxl.utils import get_column_letter
 
 from centres import codes
 from centres.models import Level, Region
+from centres.selectors import RegionNotFound, region_resolve
+from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
+from config.spreadsheets import starts_like_formula, xlsx_row
+from veterans import services
 from veterans.audit import audit_record, audit_record_many
 from veterans.idnumbers import birth_date_of, normalize_id_number, sex_of, validate_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran
@@ -44,7 +50,7 @@ ERRORS_KEPT = 10000  # the report keeps the first ten thousand problems; the cou
 COLUMNS: list[tuple[str, str]] = [
     ("name", "姓名"),
     ("id_number", "公民身份号码"),
-    ("region", "户籍所在地区划代码"),
+    ("region", "户籍所在地"),
     ("sex", "性别"),
     ("birth_date", "出生日期"),
     ("phone", "联系电话"),
@@ -60,7 +66,10 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 REQUIRED = ("name", "id_number", "region")
 HEADER_OF = dict(COLUMNS)
-FIELD_OF_HEADER = {header: name for name, header in COLUMNS} | {name: name for name, _ in COLUMNS}
+FIELD_OF_HEADER = (
+    {header: name for name, header in COLUMNS} | {name: name for name, _ in COLUMNS}
+    | {"户籍所在地区划代码": "region"}  # the header of earlier templates
+)
 FLAGS = ("is_disabled", "is_martyr_family", "needs_assistance", "is_party_secretary",
          "is_volunteer", "is_decorated", "took_part_in_combat")
 TRUE = {"是", "1", "y", "yes", "true", "√", "✓", "t"}
@@ -208,6 +217,9 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
     elif len(name) > 50:
         bad("name", _("the full name is longer than 50 characters."))
     out["name"] = name
+    for text in ("name", "phone"):
+        if starts_like_formula(values.get(text, "")):
+            bad(text, str(_FORMULA_REFUSED))
     sex = ""
     raw_sex = values.get("sex", "")
     if raw_sex:
@@ -234,10 +246,14 @@ def row_parse(values: dict[str, str], add: Callable[[str, str], None]) -> dict[s
             else:
                 if given != out["birth_date"]:
                     bad("birth_date", _("the birth date does not match the ID number."))
-    try:
-        out["region_id"] = codes.normalize_code(values.get("region", ""))
-    except codes.InvalidCode as exc:
-        bad("region", str(exc))
+    place = values.get("region", "")
+    if place and not (place.isascii() and place.isdigit()):
+        out["region_id"] = place  # a name (东山镇 › 青石村): the batch resolves it
+    else:
+        try:
+            out["region_id"] = codes.normalize_code(place)
+        except codes.InvalidCode as exc:
+            bad("region", str(exc))
     phone = values.get("phone", "")
     if len(phone) > 20:
         bad("phone", _("the phone number is longer than 20 characters."))
@@ -279,8 +295,13 @@ def _allowed_regions(by: Any, region_codes: set[str]) -> set[str]:
     )
 
 
-def _registered(numbers: list[str]) -> set[str]:
-    return set(Veteran.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
+def _registered(numbers: list[str]) -> dict[str, str]:
+    """{number: the holder's home region} for the numbers already registered."""
+    return dict(Veteran.objects.filter(id_number__in=numbers).values_list("id_number", "region"))
+
+
+class _TooManyElsewhere(Exception):
+    pass
 
 
 def _insert(veterans: list[Veteran]) -> list[Veteran]:
@@ -354,22 +375,62 @@ def veterans_import(
         return result
     seen: dict[str, int] = {}  # number -> first row: a file may not repeat a number
     batch: list[tuple[int, dict[str, Any]]] = []
+    # Numbers registered outside the user's jurisdiction: each sends a transfer request
+    # once the import is through; more than the user's limit stops the whole file.
+    elsewhere: list[tuple[str, str]] = []  # (number, home region asked for)
+    try:
+        services.registration_gate(by)
+    except services.TooManyElsewhere as exc:
+        result.file_error = str(exc)
+        result.add(1, "", str(exc))
+        return result
+    already = services.elsewhere_seen(by)
+
+    places: dict[str, str | RegionNotFound] = {}  # a name typed in the file -> its code
 
     def flush() -> None:
+        for _row, values in batch:
+            place = values["region_id"]
+            if not place.isdigit() and place not in places:
+                try:
+                    places[place] = region_resolve(
+                        user=by, text=place, levels=[Level.TOWNSHIP, Level.VILLAGE]
+                    ).code
+                except RegionNotFound as exc:
+                    places[place] = exc
+        unresolved: dict[int, str] = {}
+        for row, values in batch:
+            found = places.get(values["region_id"])
+            if isinstance(found, RegionNotFound):
+                unresolved[row] = str(found)
+            elif found is not None:
+                values["region_id"] = found
         region_codes = {values["region_id"] for _row, values in batch}
         allowed = _allowed_regions(by, region_codes)
         registered = _registered([values["id_number"] for _row, values in batch])
         good: list[Veteran] = []
         for row, values in batch:
             problem = False
-            if values["region_id"] not in allowed:
+            if row in unresolved:
+                result.add(row, HEADER_OF["region"], unresolved[row])
+                problem = True
+            elif values["region_id"] not in allowed:
                 result.add(row, HEADER_OF["region"],
                            _("no village or township %(code)s in your jurisdiction.")
                            % {"code": values["region_id"]})
                 problem = True
-            if values["id_number"] in registered:
+            holder_region = registered.get(values["id_number"])
+            if holder_region is not None and by.may_see(holder_region):
                 result.add(row, HEADER_OF["id_number"],
                            _("this resident ID number is already registered."))
+                problem = True
+            elif holder_region is not None and not problem:
+                elsewhere.append((values["id_number"], values["region_id"]))
+                if already + len(elsewhere) > settings.VETERANS_ELSEWHERE_LIMIT:
+                    raise _TooManyElsewhere
+                result.add(row, HEADER_OF["id_number"], str(services.TRANSFER_REQUESTED))
+                problem = True
+            elif holder_region is not None:
                 problem = True
             if not problem:
                 good.append(Veteran(**values))
@@ -421,12 +482,29 @@ def veterans_import(
                 raise _RollBack
     except _RollBack:
         result.imported = 0
+    except _TooManyElsewhere:
+        refused = ImportResult(total=result.total)
+        refused.file_error = str(services.TOO_MANY_ELSEWHERE)
+        refused.add(1, "", refused.file_error)
+        with contextlib.suppress(services.TooManyElsewhere):
+            services.elsewhere_limit_reached(by=by, id_number=elsewhere[-1][0])
+        return refused
     except FileRefused as exc:
         result.file_error = str(exc)
         result.add(1, "", str(exc))
         result.imported = 0
+    for number, region_code in elsewhere:
+        _transfer(by=by, number=number, region_code=region_code)
     result.errors.sort()
     return result
+
+
+def _transfer(*, by: Any, number: str, region_code: str) -> None:
+    holder = services.registered_elsewhere(by=by, id_number=number)
+    region = Region.objects.filter(code=region_code).first()
+    if holder is not None and region is not None:
+        services.elsewhere_count(by=by, id_number=number)
+        services.transfer_request_start(by=by, veteran=holder, region=region)
 
 
 @transaction.atomic
@@ -484,7 +562,8 @@ def template_workbook() -> bytes:
         ("列", "说明"),
         ("姓名", "必填"),
         ("公民身份号码", "必填，18位；请以文本格式填写，校验码须正确"),
-        ("户籍所在地区划代码", "必填，村（社区）或乡镇（街道）的12位统计用区划代码（乡镇可填9位）"),
+        ("户籍所在地", "必填，村（社区）或乡镇（街道）：填名称（如“枫桥镇”；"
+                     "同名时写“东山镇 › 青石村”），或12位统计用区划代码（乡镇可填9位）"),
         ("性别", "男/女；可不填，按身份号码确定"),
         ("出生日期", "YYYY-MM-DD；可不填，按身份号码确定"),
         ("退役方式", "退伍、转业、复员、退休、其他"),
@@ -503,9 +582,9 @@ def error_report_workbook(errors: list[list[Any]]) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("错误报告")
     sheet.column_dimensions["C"].width = 80
-    sheet.append(["行号", "列", "问题"])
+    sheet.append([str(_("row")), str(_("column")), str(_("problem"))])
     for row, column, problem in errors:
-        sheet.append([row or "", column, problem])
+        sheet.append(xlsx_row(sheet, [row or "", column, problem]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

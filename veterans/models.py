@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Region, jurisdiction_q
+from config.spreadsheets import refuse_formula_prefix
 
 # The five category flags that make a veteran a priority veteran (重点对象): contacted
 # every quarter and visited at home every year (regular contact, 常态化联系).
@@ -38,6 +39,9 @@ class VeteranQuerySet(models.QuerySet["Veteran"]):
 
 
 class Veteran(models.Model):
+    # A page may set the region's parent path (镇 › 村) on a veteran it lists; not stored.
+    region_path: str
+
     class Sex(models.TextChoices):
         MALE = "M", _("male")
         FEMALE = "F", _("female")
@@ -49,11 +53,16 @@ class Veteran(models.Model):
         RETIRED = "retired", _("retired")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=50)  # indexed first in veteran_name_birth
+    # Names and phones never start like a spreadsheet formula (= + - @, tab, CR).
+    name = models.CharField(  # indexed first in veteran_name_birth
+        _("name"), max_length=50, validators=[refuse_formula_prefix]
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, db_index=True, validators=[refuse_formula_prefix]
+    )
     region = models.ForeignKey(
         Region,
         verbose_name=_("home region"),
@@ -109,6 +118,11 @@ class Veteran(models.Model):
 
         return mask_id_number(self.id_number)
 
+    @property
+    def birth_year(self) -> int:
+        """All that a masked view shows of the birth date (see `mask_id_number`)."""
+        return self.birth_date.year
+
 
 class VisitQuerySet(models.QuerySet["Visit"]):
     def visible_to(self, user: Any) -> VisitQuerySet:
@@ -116,6 +130,10 @@ class VisitQuerySet(models.QuerySet["Visit"]):
 
 
 class Visit(models.Model):
+    # What the rooms above opened for this visit while it was logged (a dispute case),
+    # each with get_absolute_url: set by visit_log, not stored.
+    opened: list[Any]
+
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", _("in person")
         PHONE = "phone", _("phone")
@@ -237,6 +255,9 @@ class AuditEntry(models.Model):
         VIEW_ID_NUMBER = "view_id_number", _("viewed the full ID number")
         EXPORT = "export", _("exported")
         IMPORT = "import", _("imported")
+        TRANSFER_REQUEST = "transfer_request", _("requested a transfer")
+        TRANSFER_DECIDE = "transfer_decide", _("decided a transfer")
+        REFUSE = "refuse", _("refused")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,3 +356,76 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class TransferRequestQuerySet(models.QuerySet["TransferRequest"]):
+    def visible_to(self, user: Any) -> TransferRequestQuerySet:
+        """Both queues: the side that asked (the home region asked for lies in the
+        user's jurisdiction) and the side that holds the veteran (its county does)."""
+        return self.filter(jurisdiction_q(user, "region") | jurisdiction_q(user, "holding_region"))
+
+
+class TransferRequest(models.Model):
+    """A transfer request (迁入申请): register here a veteran another county holds.
+
+    Made when someone registers an ID number that is already registered outside
+    their jurisdiction: instead of an answer that names the person, the county that
+    holds the veteran is asked. Approved, the veteran's home region becomes `region`,
+    the village or township the requester gave; declined, nothing changes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+
+    veteran = models.ForeignKey(
+        Veteran, verbose_name=_("veteran"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The home region asked for: a village or township in the requester's jurisdiction.
+    region = models.ForeignKey(
+        Region, verbose_name=_("new home region"), on_delete=models.PROTECT, related_name="+",
+    )
+    # The county that held the veteran when asked: its staff decide.
+    holding_region = models.ForeignKey(
+        Region, verbose_name=_("holding county"), on_delete=models.PROTECT, related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = TransferRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The holding county's queue and the requesting side's, by code range.
+            models.Index(fields=["holding_region", "status"], name="transfer_holding_status"),
+            models.Index(fields=["region", "status"], name="transfer_region_status"),
+        ]
+        constraints = [
+            # Asking again for the same veteran and home region finds the pending request.
+            models.UniqueConstraint(
+                fields=["veteran", "region"], condition=Q(status="pending"),
+                name="transfer_one_pending_per_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "declined"]),
+                name="transfer_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"

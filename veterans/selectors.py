@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, jurisdiction_q
+from centres.selectors import region_paths
 from veterans.idnumbers import normalize_id_number
-from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+from veterans.models import AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 
 SEARCH_LIMIT = 10
 # Names are searched anywhere in the name from this many characters (a trigram index
@@ -36,33 +39,38 @@ def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
     return bool(region) and user.region.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
 
 
-def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
-    """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
+def _one_or_404(queryset: QuerySet[Any], pk: int | str) -> Any:
+    """The row of a scoped queryset; 404 for missing, forbidden and malformed ids alike."""
     try:
         key = int(pk)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
-    veteran = Veteran.objects.visible_to(user).select_related("region").filter(pk=key).first()
-    if veteran is None:
+    row = queryset.filter(pk=key).first()
+    if row is None:
         raise Http404
+    return row
+
+
+def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
+    """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
+    veteran: Veteran = _one_or_404(Veteran.objects.visible_to(user).select_related("region"), pk)
     return veteran
 
 
 def veteran_search_q(query: str) -> Q:
-    """Name, ID number (whole, or its last digits) or phone."""
+    """Name, the whole ID number, or the first digits of a phone number.
+
+    An ID number is found by the whole number only: a search by its first or last
+    digits would tell, one digit at a time, what the mask hides.
+    """
     query = query.strip()
     if not query:
         return Q()
     number = normalize_id_number(query)
     if len(number) == 18:
         return Q(id_number=number)
-    if number.isdigit() or (number[:-1].isdigit() and number.endswith("X")):
-        q = Q(phone__startswith=number)
-        if len(number) >= 4:
-            q |= Q(id_number__endswith=number)
-        if len(number) >= 6:
-            q |= Q(id_number__startswith=number)
-        return q
+    if number.isdigit():
+        return Q(phone__startswith=number)
     if len(query) < NAME_CONTAINS_FROM:
         return Q(name__startswith=query)  # a surname, or a name's first characters
     return Q(name__icontains=query)
@@ -80,6 +88,13 @@ def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[
     )
 
 
+def veteran_search_one(*, user: Any, pk: Any) -> Veteran | None:
+    """The veteran a form names by id, if the user sees them (None otherwise)."""
+    if not str(pk or "").isdigit():
+        return None
+    return Veteran.objects.visible_to(user).select_related("region").filter(pk=int(pk)).first()
+
+
 def veteran_list(*, user: Any) -> QuerySet[Veteran]:
     return (
         Veteran.objects.visible_to(user)
@@ -89,12 +104,17 @@ def veteran_list(*, user: Any) -> QuerySet[Veteran]:
 
 
 def veteran_possible_duplicates(
-    *, name: str, birth_date: datetime.date | None, exclude_pk: int | None = None
+    *, user: Any, name: str, birth_date: datetime.date | None, exclude_pk: int | None = None
 ) -> QuerySet[Veteran]:
-    """Others with the same name and birth date, anywhere (the caller links the visible ones)."""
+    """Others the user sees with the same name and birth date.
+
+    Only those the user sees: a hint about anyone else would tell an outsider that a
+    person of that name and birth date is registered somewhere."""
     if not name or birth_date is None:
         return Veteran.objects.none()
-    others = Veteran.objects.exclude(pk=exclude_pk) if exclude_pk else Veteran.objects.all()
+    others = Veteran.objects.visible_to(user)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
     return (
         others.filter(name=name.strip(), birth_date=birth_date)
         .select_related("region")
@@ -207,12 +227,86 @@ def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
     return list(AuditEntry.objects.for_object(obj).select_related("actor").order_by("-at", "-id"))
 
 
+def _audit_text(field: Any, value: Any, places: dict[str, str]) -> str:
+    """One stored audit value as the pages show it: labels, 是/否, place names, — for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, str) and value in places:
+        return places[value]
+    return str(value)
+
+
+def audit_trail_display(
+    entries: list[AuditEntry],
+) -> list[tuple[AuditEntry, list[tuple[str, str]]]]:
+    """Each entry with its changes as (label, value) pairs in the user's language.
+
+    An update holds [before, after]; it reads "before → after". Region codes read as
+    their paths (镇 › 村), in one query for the whole trail.
+    """
+    models = {"veterans.veteran": Veteran, "veterans.visit": Visit}
+    region_codes = {
+        v for e in entries for key, value in (e.changes or {}).items()
+        if key in ("region", "centre")
+        for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+    }
+    places = region_paths(region_codes) if region_codes else {}
+    shown = []
+    for entry in entries:
+        model = models.get(entry.object_type)
+        rows = []
+        for key, value in (entry.changes or {}).items():
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(key)
+                except FieldDoesNotExist:
+                    field = None
+            label = str(getattr(field, "verbose_name", key))
+            if isinstance(value, list) and len(value) == 2:
+                before, after = (_audit_text(field, v, places) for v in value)
+                text = f"{before} → {after}"
+            else:
+                text = _audit_text(field, value, places)
+            rows.append((label, text))
+        shown.append((entry, rows))
+    return shown
+
+
 def import_job_get_for_user(*, user: Any, pk: int | str) -> ImportJob:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    job = ImportJob.objects.visible_to(user).filter(pk=key).first()
-    if job is None:
-        raise Http404
+    job: ImportJob = _one_or_404(ImportJob.objects.visible_to(user), pk)
     return job
+
+
+def transfer_queues(
+    *, user: Any, limit: int = 200
+) -> tuple[list[TransferRequest], list[TransferRequest]]:
+    """(incoming, outgoing): requests to the counties of the user's jurisdiction, with the
+    veteran (whom they hold and see); and requests made from it, which show nothing of
+    the person (only the masked number, `mask_id_number`, and the region asked for)."""
+    if not getattr(user, "is_authenticated", False):
+        return [], []
+    incoming = list(
+        TransferRequest.objects.filter(jurisdiction_q(user, "holding_region"))
+        .select_related("veteran", "region", "holding_region", "requested_by", "decided_by")
+        .order_by("status", "-created_at", "-id")[:limit]
+    )
+    if user.region_id is None:  # nationwide: every request is one they may decide
+        return incoming, []
+    outgoing = list(
+        TransferRequest.objects.filter(jurisdiction_q(user, "region"))
+        .exclude(jurisdiction_q(user, "holding_region"))
+        .select_related("veteran", "region", "requested_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return incoming, outgoing
+
+
+def transfer_get_for_user(*, user: Any, pk: int | str) -> TransferRequest:
+    """A request in one of the user's two queues; 404 otherwise."""
+    transfer: TransferRequest = _one_or_404(TransferRequest.objects.visible_to(user), pk)
+    return transfer

@@ -7,12 +7,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models.signals import post_save
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from centres import codes
 from centres.models import Centre, Level, Region
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
@@ -23,7 +27,7 @@ from veterans.idnumbers import (
     sex_of,
     validate_id_number,
 )
-from veterans.models import AuditEntry, ImportJob, Veteran, Visit
+from veterans.models import AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 from veterans.selectors import id_number_visible_to
 from veterans.signals import CASE_CATEGORIES, case_requested
 
@@ -90,8 +94,12 @@ def writer_check(by: Any) -> None:
 
 
 def _audit_value(field: str, value: Any) -> Any:
+    # The audit trail is a masked view too: never a full number, nor a birth date
+    # beside the masked one (the year only, see `mask_id_number`).
     if field == "id_number":
-        return mask_id_number(value)  # the audit trail never holds a full number
+        return mask_id_number(value)
+    if field == "birth_date" and isinstance(value, datetime.date):
+        return value.year
     if isinstance(value, Region):
         return value.code
     if isinstance(value, datetime.date):
@@ -109,10 +117,24 @@ def _complete(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@transaction.atomic
 def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
-    """Register a veteran. Raises ValidationError (DuplicateIdNumber for a known number)."""
+    """Register a veteran. Raises ValidationError (DuplicateIdNumber for a number the
+    user sees registered), TransferRequested for one registered outside the user's
+    jurisdiction, TooManyElsewhere once the user has met too many of those."""
+    _registration_check(by=by, data=data)
+    return _veteran_insert(by=by, data=data)
+
+
+def _registration_check(*, by: Any, data: Mapping[str, Any]) -> None:
+    """Staff only; not paused (TooManyElsewhere); a number registered outside the user's
+    jurisdiction sends a transfer request (TransferRequested) instead of being registered."""
     writer_check(by)
+    registration_gate(by)
+    transfer_if_registered_elsewhere(by=by, data=data)
+
+
+@transaction.atomic
+def _veteran_insert(*, by: Any, data: Mapping[str, Any]) -> Veteran:
     values = {key: data[key] for key in VETERAN_FIELDS if key in data and data[key] is not None}
     values["id_number"] = id_number_clean(
         values.get("id_number"), sex=values.get("sex"), birth_date=values.get("birth_date")
@@ -137,10 +159,210 @@ def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
     return veteran
 
 
+# --- transfer requests (迁入申请) ------------------------------------------------------
+
+ELSEWHERE_WINDOW = 3600  # seconds: the per-user limit below counts within this window
+
+
+class TransferRequested(Exception):
+    """The number is registered outside the user's jurisdiction: instead of saying so,
+    a transfer request was made (or the pending one found), committed. Its answer
+    names nothing about the person."""
+
+    def __init__(self, transfer: TransferRequest) -> None:
+        super().__init__(str(TRANSFER_REQUESTED))
+        self.transfer = transfer
+
+
+class TooManyElsewhere(PermissionDenied):
+    """The user met too many numbers registered elsewhere within the window: until it
+    ends, every registration is refused (so that the refusals cannot be told apart)."""
+
+    retry_after = ELSEWHERE_WINDOW
+
+    def __init__(self) -> None:
+        super().__init__(str(TOO_MANY_ELSEWHERE))
+
+
+TRANSFER_REQUESTED = _lazy(
+    "A transfer request (迁入申请) was sent to the centre that holds this person's record; "
+    "once it is approved the person appears in your registry. See the transfer requests page."
+)
+TOO_MANY_ELSEWHERE = _lazy(
+    "Too many transfer requests in a short time: registering is paused for an hour."
+)
+
+
+def _elsewhere_key(by: Any) -> str:
+    return f"veterans:elsewhere:{by.pk}"
+
+
+def elsewhere_seen(by: Any) -> int:
+    """How many numbers registered elsewhere the user met in the current window."""
+    return int(cache.get(_elsewhere_key(by)) or 0)
+
+
+def registration_gate(by: Any) -> None:
+    """Refuse (audited) every registration by a user over the limit of numbers met
+    elsewhere, until the window ends."""
+    if elsewhere_seen(by) >= settings.VETERANS_ELSEWHERE_LIMIT:
+        audit_record(actor=by, action=AuditEntry.Action.REFUSE, obj=TransferRequest(),
+                     changes={"reason": "elsewhere_paused"})
+        raise TooManyElsewhere
+
+
+def elsewhere_count(*, by: Any, id_number: str) -> None:
+    """Count one number met outside the user's jurisdiction; audited. Over the limit
+    the answer is a refusal (TooManyElsewhere), also audited."""
+    key = _elsewhere_key(by)
+    cache.add(key, 0, ELSEWHERE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired meanwhile, or the cache is down (a miss)
+        cache.set(key, 1, ELSEWHERE_WINDOW)
+        count = 1
+    if count > settings.VETERANS_ELSEWHERE_LIMIT:
+        elsewhere_limit_reached(by=by, id_number=id_number)
+
+
+def elsewhere_limit_reached(*, by: Any, id_number: str) -> None:
+    """Pause the user's registering for the window; audited. Raises TooManyElsewhere."""
+    cache.set(_elsewhere_key(by), settings.VETERANS_ELSEWHERE_LIMIT, ELSEWHERE_WINDOW)
+    audit_record(
+        actor=by, action=AuditEntry.Action.REFUSE, obj=TransferRequest(),
+        changes={"reason": "elsewhere_limit", "id_number": mask_id_number(id_number)},
+    )
+    raise TooManyElsewhere
+
+
+NUMBER_NOT_USABLE = _lazy(
+    "This resident ID number cannot be given to this record. If the person is registered "
+    "elsewhere, register them as new: that sends a transfer request."
+)
+
+
+def elsewhere_refuse(*, by: Any, id_number: str, veteran: Veteran) -> None:
+    """An edit met a number registered outside the user's jurisdiction: counted, audited,
+    and a refusal that names no one (registering the person sends a transfer request)."""
+    elsewhere_count(by=by, id_number=id_number)
+    audit_record(
+        actor=by, action=AuditEntry.Action.REFUSE, obj=veteran,
+        changes={"reason": "id_number_elsewhere", "id_number": mask_id_number(id_number)},
+    )
+    raise ValidationError(NUMBER_NOT_USABLE, code="elsewhere")
+
+
+def registered_elsewhere(*, by: Any, id_number: object) -> Veteran | None:
+    """The veteran holding this number, if it is registered outside the user's sight."""
+    number = normalize_id_number(id_number)
+    holder = Veteran.objects.filter(id_number=number).only("pk", "region_id").first()
+    if holder is None or by.may_see(holder.region_id):
+        return None
+    return holder
+
+
+def transfer_if_registered_elsewhere(*, by: Any, data: Mapping[str, Any]) -> None:
+    """Raise TransferRequested, the request committed, when the number is registered
+    outside the user's jurisdiction; nothing otherwise. Call it outside a transaction
+    that the exception would roll back."""
+    holder = registered_elsewhere(by=by, id_number=data.get("id_number"))
+    if holder is None:
+        return
+    region = data.get("region")
+    if not isinstance(region, Region):
+        raise ValidationError({"region": _("Choose a village or a township.")})
+    home_region_check(region=region, by=by)
+    elsewhere_count(by=by, id_number=holder.id_number)
+    raise TransferRequested(transfer_request_start(by=by, veteran=holder, region=region))
+
+
+def _holding_county(code: str) -> Region:
+    """The county (or, where there is none, the nearest region above) holding a home."""
+    candidates = codes.ancestor_candidates(code)
+    above = Region.objects.filter(
+        code__in=candidates, level__in=[Level.COUNTY, Level.CITY, Level.PROVINCE]
+    ).order_by("-code").first()
+    if above is None:
+        raise ValidationError(_("The region of this record has no county above it."))
+    return above
+
+
 @transaction.atomic
-def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Veteran:
-    """Change a veteran; the audit entry holds each changed field as [before, after]."""
+def transfer_request_start(*, by: Any, veteran: Veteran, region: Region) -> TransferRequest:
+    """Ask the county holding `veteran` to move them to `region` (the requester's).
+
+    Asking again for the same veteran and region finds the pending request."""
     writer_check(by)
+    home_region_check(region=region, by=by)
+    pending = TransferRequest.objects.filter(
+        veteran=veteran, region=region, status=TransferRequest.Status.PENDING
+    ).first()
+    if pending is not None:
+        return pending
+    transfer = TransferRequest.objects.create(
+        veteran=veteran, requested_by=by, region=region,
+        holding_region=_holding_county(veteran.region_id),
+    )
+    audit_record(
+        actor=by, action=AuditEntry.Action.TRANSFER_REQUEST, obj=transfer,
+        changes={"veteran": veteran.pk, "region": region.code,
+                 "holding_region": transfer.holding_region_id},
+    )
+    return transfer
+
+
+def transfer_may_decide(user: Any, transfer: TransferRequest) -> bool:
+    """Staff of the holding county (or above it) decide a pending request."""
+    return (transfer.status == TransferRequest.Status.PENDING
+            and user.may_act_at(transfer.holding_region_id))
+
+
+@transaction.atomic
+def transfer_request_decide(
+    *, transfer: TransferRequest, by: Any, approve: bool
+) -> TransferRequest:
+    """Approve (the veteran's home becomes the requested region) or decline; audited."""
+    transfer = TransferRequest.objects.select_for_update().select_related("veteran").get(
+        pk=transfer.pk
+    )
+    if not transfer_may_decide(by, transfer):
+        raise PermissionDenied(_("Only staff of the holding county decide a pending request."))
+    veteran = transfer.veteran
+    if approve:
+        if not veteran.region_id.startswith(codes.prefix_of(transfer.holding_region_id)):
+            raise ValidationError(_("The veteran no longer lives in this county."))
+        before = veteran.region_id
+        veteran.region_id = transfer.region_id
+        veteran.save(update_fields=["region", "updated_at"])
+        audit_record(actor=by, action=AuditEntry.Action.UPDATE, obj=veteran,
+                     changes={"region": [before, transfer.region_id], "transfer": transfer.pk})
+    transfer.status = (TransferRequest.Status.APPROVED if approve
+                       else TransferRequest.Status.DECLINED)
+    transfer.decided_by = by
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(actor=by, action=AuditEntry.Action.TRANSFER_DECIDE, obj=transfer,
+                 changes={"status": transfer.status})
+    return transfer
+
+
+def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Veteran:
+    """Change a veteran; the audit entry holds each changed field as [before, after].
+
+    A new ID number registered outside the user's jurisdiction is refused without
+    naming anyone (counted and audited before the change's transaction)."""
+    writer_check(by)
+    holder = registered_elsewhere(by=by, id_number=data.get("id_number"))
+    if holder is not None and holder.pk != veteran.pk:
+        try:
+            elsewhere_refuse(by=by, id_number=holder.id_number, veteran=veteran)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from exc
+    return _veteran_change(veteran=veteran, by=by, data=data)
+
+
+@transaction.atomic
+def _veteran_change(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Veteran:
     changed: dict[str, Any] = {}
     for key in VETERAN_FIELDS:
         if key not in data:
@@ -338,9 +560,12 @@ def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None
     ValidationError on `case_category` with its message, raised inside the
     visit's transaction, so neither the visit nor a half-opened case is kept.
     """
+    visit.opened = []
     for receiver, answer in case_requested.send_robust(
         sender=Visit, visit=visit, category=category, summary=summary, by=by
     ):
+        if answer is not None and not isinstance(answer, Exception):
+            visit.opened.append(answer)  # the page links to what was opened
         if isinstance(answer, Exception):
             if not isinstance(answer, ValidationError | PermissionDenied):
                 logger.error("case_requested receiver %r failed", receiver, exc_info=answer)
@@ -350,28 +575,30 @@ def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None
             raise ValidationError({"case_category": message})
 
 
-@transaction.atomic
 def visit_log_for_new_veteran(
     *, by: Any, veteran_data: Mapping[str, Any], idempotency_key: str = "", **visit: Any
 ) -> tuple[Visit, bool]:
     """Register a veteran and log the visit in one step (the inline form).
 
     A retried submission finds the visit by its key before trying to register
-    the veteran a second time.
+    the veteran a second time. A number registered elsewhere raises
+    TransferRequested, the request committed before this step's transaction.
     """
     existing = visit_by_key(by=by, idempotency_key=idempotency_key)
     if existing is not None:
         return existing, False
-    try:
-        with transaction.atomic():
-            veteran = veteran_create(by=by, data=veteran_data)
-    except DuplicateIdNumber:
-        # A concurrent twin of this submission registered them and logged the visit.
-        existing = visit_by_key(by=by, idempotency_key=idempotency_key)
-        if existing is not None:
-            return existing, False
-        raise
-    return visit_log(by=by, veteran=veteran, idempotency_key=idempotency_key, **visit)
+    _registration_check(by=by, data=veteran_data)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                veteran = _veteran_insert(by=by, data=veteran_data)
+        except DuplicateIdNumber:
+            # A concurrent twin of this submission registered them and logged the visit.
+            existing = visit_by_key(by=by, idempotency_key=idempotency_key)
+            if existing is not None:
+                return existing, False
+            raise
+        return visit_log(by=by, veteran=veteran, idempotency_key=idempotency_key, **visit)
 
 
 @transaction.atomic
@@ -384,5 +611,7 @@ def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
     job.file.save(str(upload.name), upload, save=False)
     job.save()
     # Through the outbox: a broker that is down cannot fail the committed upload.
-    outbox_enqueue(task="veterans.tasks.veterans_import_task", args=[job.pk])
+    outbox_enqueue(
+        task="veterans.tasks.veterans_import_task", args=[job.pk, translation.get_language()]
+    )
     return job

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from veterans.imports import import_job_run
 from veterans.models import ImportJob
@@ -22,8 +24,17 @@ def import_progress(job_id: int) -> dict[str, int]:
 
 
 @shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=59 * 60)
-def veterans_import_task(job_id: int) -> dict[str, Any]:
-    """Run one import job (idempotent: a finished job is not run again)."""
+def veterans_import_task(job_id: int, language: str = "") -> dict[str, Any]:
+    """Run one import job (idempotent: a finished job is not run again).
+
+    The error report is written in `language`, the language of the person who
+    uploaded the file (the worker has no request to take it from).
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _import_run(job_id)
+
+
+def _import_run(job_id: int) -> dict[str, Any]:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None:
         return {"job": job_id, "status": "missing"}

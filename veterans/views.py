@@ -14,9 +14,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from centres.selectors import centre_get_for_user, region_paths
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
 from veterans.filters import VeteranFilter, VisitFilter
@@ -64,16 +66,22 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     centre = selectors.user_centre(user)
     cases_enabled = case_requested.has_listeners()
     regions = selectors.home_regions_for(user)
-    query = request.GET.get("q", "").strip()
+    # The search typed before saving comes back with the form (a copy rides in the POST).
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    data = request.POST.copy() if request.method == "POST" else None
+    use = data.get("use_veteran", "") if data is not None else ""
+    if data is not None and use:
+        # "Use this veteran" after an inline registration hit a registered number:
+        # the visit stays as typed, with that veteran chosen instead; nothing is saved yet.
+        data["veteran"] = use
     # A link may choose the veteran and the channel (the contact work-list's "log a home
     # visit": ?veteran=<id>&channel=home_visit).
     initial = {key: request.GET[key] for key in ("veteran", "channel") if request.GET.get(key)}
-    form = VisitForm(request.POST or None, user=user, cases_enabled=cases_enabled,
-                     initial=initial)
+    form = VisitForm(data, user=user, cases_enabled=cases_enabled, initial=initial)
     new_form = InlineVeteranForm(
-        request.POST if form.registers_new else None, prefix="new", user=user, regions=regions
+        data if form.registers_new else None, prefix="new", user=user, regions=regions
     )
-    if request.method == "POST" and centre is not None:
+    if data is not None and centre is not None and not use:
         key = request.POST.get("idempotency_key", "")
         done = services.visit_by_key(by=user, idempotency_key=key)
         if done is not None:  # a double click or a retried request: nothing new
@@ -100,18 +108,20 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                     visit, _created = services.visit_log(
                         by=user, veteran=form.chosen, **visit_fields
                     )
+            except services.TransferRequested as exc:
+                messages.info(request, str(exc))
+                return redirect("veterans:transfers")
+            except services.TooManyElsewhere as exc:
+                new_form.add_error("id_number", str(exc))
             except services.DuplicateIdNumber as exc:
-                new_form.add_error("id_number", exc)
-                new_form.duplicate_of = exc.existing
+                _duplicate(new_form, exc)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("Visit saved: %(name)s, %(purpose)s.")
-                    % {"name": visit.veteran.name, "purpose": visit.get_purpose_display()},
-                )
+                messages.success(request, _visit_saved_message(visit))
                 return redirect("visits:new")
+    if use:
+        form.is_valid()  # finds the chosen veteran; the clerk saves with the next click
     candidates = selectors.veteran_search(user=user, query=query) if query else []
     chosen = form.chosen or (
         selectors.veteran_visible(user=user, pk=initial["veteran"])
@@ -119,17 +129,35 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     )
     if chosen is not None and chosen not in candidates:
         candidates.insert(0, chosen)
+    paths = region_paths(v.region_id for v in candidates)
+    for v in candidates:
+        v.region_path = paths[v.region_id]
     context = {
         "centre": centre,
         "form": form,
         "new_form": new_form,
         "query": query,
         "candidates": candidates,
-        "chosen": request.POST.get("veteran", "") or (str(chosen.pk) if chosen else ""),
+        "chosen": data.get("veteran", "") if data is not None else (
+            str(chosen.pk) if chosen else ""),
         "today": selectors.visits_today(user=user, centre=centre) if centre else [],
         "cases_enabled": cases_enabled,
     }
     return render(request, "veterans/visit_new.html", context, status=200)
+
+
+def _visit_saved_message(visit: Any) -> str:
+    """The visit, and a link to each case opened with it (its number)."""
+    saved = _("Visit saved: %(name)s, %(purpose)s.") % {
+        "name": visit.veteran.name, "purpose": visit.get_purpose_display()
+    }
+    opened = getattr(visit, "opened", [])
+    if not opened:
+        return saved
+    links = format_html_join(
+        " ", '<a href="{}">{}</a>', ((item.get_absolute_url(), str(item)) for item in opened)
+    )
+    return format_html("{} {} {}", saved, _("Case opened:"), links)
 
 
 @login_required
@@ -144,7 +172,8 @@ def veteran_search(request: HttpRequest) -> JsonResponse:
                 "name": v.name,
                 "id_number": v.id_number_masked,
                 "sex": v.get_sex_display(),
-                "birth_date": v.birth_date.isoformat(),
+                "birth_year": v.birth_year,
+                "born": _("born %(year)s") % {"year": v.birth_year},
                 "phone": v.phone,
                 "region": v.region.name,
                 "needs_assistance": v.needs_assistance,
@@ -168,6 +197,8 @@ def _export(
 @login_required
 @require_GET
 def visit_export(request: HttpRequest) -> HttpResponseBase:
+    if request.GET.get("centre"):  # a centre outside the jurisdiction: 404, as everywhere
+        centre_get_for_user(user=request.user, code=request.GET["centre"])
     visits = selectors.visit_list(user=request.user)
     return _export(request, VisitFilter(request.GET, queryset=visits), visits_export, "visits")
 
@@ -177,9 +208,14 @@ def visit_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def veteran_list(request: HttpRequest) -> HttpResponse:
-    filterset = VeteranFilter(request.GET, queryset=selectors.veteran_list(user=request.user))
+    filterset = VeteranFilter(
+        request.GET, queryset=selectors.veteran_list(user=request.user), request=request
+    )
     page = Paginator(filterset.qs if filterset.is_valid() else filterset.queryset.none(),
                      PAGE_SIZE).get_page(request.GET.get("page"))
+    paths = region_paths(v.region_id for v in page)
+    for v in page:
+        v.region_path = paths[v.region_id]
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "veterans/veteran_list.html", {
@@ -194,7 +230,8 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 def veteran_export(request: HttpRequest) -> HttpResponseBase:
     veterans = selectors.veteran_list(user=request.user)
     return _export(
-        request, VeteranFilter(request.GET, queryset=veterans), veterans_export, "veterans"
+        request, VeteranFilter(request.GET, queryset=veterans, request=request),
+        veterans_export, "veterans",
     )
 
 
@@ -210,25 +247,37 @@ def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_reveal = selectors.id_number_visible_to(request.user, veteran)
     if request.method == "POST":
         full_number = services.veteran_id_number_reveal(veteran=veteran, by=request.user)
+    trail = selectors.audit_trail_for_user(user=request.user, obj=veteran)
     return render(request, "veterans/veteran_detail.html", {
         "veteran": veteran,
+        "region_path": region_paths([veteran.region_id])[veteran.region_id],
         "full_number": full_number,
         "may_reveal": may_reveal,
         "visits": selectors.veteran_visits(user=request.user, veteran=veteran),
-        "trail": selectors.audit_trail_for_user(user=request.user, obj=veteran),
+        "trail": trail,
+        "trail_display": selectors.audit_trail_display(trail),
     })
 
 
+def _duplicate(form: VeteranForm, exc: services.DuplicateIdNumber) -> None:
+    """A number registered meanwhile: linked only when the user sees the veteran."""
+    form.add_error("id_number", exc)
+    if form.user.may_see(exc.existing.region_id):
+        form.duplicate_of = exc.existing
+
+
 def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
+    """The saved veteran; None with the form's errors; or TransferRequested raised."""
     try:
         if form.instance_before is not None:
             return services.veteran_update(
                 veteran=form.instance_before, by=request.user, data=form.veteran_data()
             )
         return services.veteran_create(by=request.user, data=form.veteran_data())
+    except services.TooManyElsewhere as exc:
+        form.add_error("id_number", str(exc))
     except services.DuplicateIdNumber as exc:
-        form.add_error("id_number", exc)
-        form.duplicate_of = exc.existing
+        _duplicate(form, exc)
     except ValidationError as exc:
         _form_errors(form, exc)
     return None
@@ -241,7 +290,11 @@ def veteran_new(request: HttpRequest) -> HttpResponse:
     regions = selectors.home_regions_for(request.user)
     form = VeteranForm(request.POST or None, user=request.user, regions=regions)
     if request.method == "POST" and form.is_valid():
-        veteran = _save_veteran(request, form)
+        try:
+            veteran = _save_veteran(request, form)
+        except services.TransferRequested as exc:
+            messages.info(request, str(exc))
+            return redirect("veterans:transfers")
         if veteran is not None:
             messages.success(request, _("Veteran registered."))
             return redirect("veterans:detail", pk=veteran.pk)
@@ -263,6 +316,34 @@ def veteran_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("veterans:detail", pk=saved.pk)
     return render(request, "veterans/veteran_form.html", {"form": form, "veteran": before})
+
+
+# --- transfer requests (迁入申请) ------------------------------------------------
+
+@login_required
+@require_GET
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """Both queues: requests to this jurisdiction's counties, and requests made from it."""
+    incoming, outgoing = selectors.transfer_queues(user=request.user)
+    return render(request, "veterans/transfer_list.html", {
+        "incoming": incoming, "outgoing": outgoing,
+    })
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or decline a pending request (staff of the holding county)."""
+    transfer = selectors.transfer_get_for_user(user=request.user, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.transfer_request_decide(transfer=transfer, by=request.user, approve=approve)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Transfer request approved.") if approve
+                         else _("Transfer request declined."))
+    return redirect("veterans:transfers")
 
 
 # --- import -------------------------------------------------------------------

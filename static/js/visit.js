@@ -2,7 +2,7 @@
    Without this file the page works as plain forms (Find, then Save). */
 (function () {
   "use strict";
-  var form = document.getElementById("visit-form");
+  var form = document.getElementById("visit-form") || document.querySelector("form[data-veteran-search]");
   var q = document.getElementById("q");
   var list = document.getElementById("candidates");
   var fresh = document.getElementById("new-veteran");
@@ -45,8 +45,10 @@
       label.appendChild(strong);
       label.appendChild(document.createTextNode(" "));
       label.appendChild(mono);
+      var details = form.hasAttribute("data-veteran-search") ? [v.region]
+        : [v.sex, v.born, v.region, v.phone];
       label.appendChild(document.createTextNode(
-        " · " + v.sex + " · " + v.birth_date + " · " + v.region + (v.phone ? " · " + v.phone : "")));
+        " · " + details.filter(function (d) { return d; }).join(" · ")));
       list.appendChild(label);
     });
     toggleNew();
@@ -65,7 +67,11 @@
       .catch(function () { /* aborted or offline: the Find button still works */ });
   }
 
+  // The search box belongs to the Find form; the saving form carries a copy, so an
+  // answer with errors shows the same search again.
+  var mirror = form.querySelector("input[data-mirror=q]");
   q.addEventListener("input", function () {
+    if (mirror) { mirror.value = q.value; }
     clearTimeout(timer);
     timer = setTimeout(search, 250);
   });

@@ -151,7 +151,7 @@ def test_the_new_case_form_is_prefilled_from_a_visit(alice: User, charlie: User)
                        summary="退役后就业安置问题")
     page = client_for(alice).get(f"/cases/new/?visit={visit.pk}")
     form = page.context["form"]
-    assert form.initial["centre"] == "330681107000"
+    assert form.initial["centre"] == "诸暨市 › 枫桥镇"  # the visit's centre, by its place
     assert form.initial["veteran"] == veteran.pk
     assert form.initial["category"] == "employment"
     assert form.initial["summary"] == "退役后就业安置问题"

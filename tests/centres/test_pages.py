@@ -61,9 +61,9 @@ def test_the_nationwide_directory_lists_provinces_with_counts(ministry: User) ->
 def test_the_directory_searches_by_name_and_code(ministry: User) -> None:
     client = logged_in(ministry)
     by_name = client.get("/centres/", {"q": "枫源"}).context["results"]
-    assert [c.region_id for c in by_name] == ["330681107201"]
+    assert [c.region_id for c, _path in by_name] == ["330681107201"]
     by_code = client.get("/centres/", {"q": "330681107"}).context["results"]
-    assert {c.region_id for c in by_code} == {"330681107000", "330681107201", "330681107202"}
+    assert {c.region_id for c, _path in by_code} == {"330681107000", "330681107201", "330681107202"}
 
 
 def test_search_never_finds_centres_outside_the_jurisdiction(charlie: User) -> None:

@@ -68,7 +68,7 @@ def test_an_upload_is_accepted_while_the_broker_is_down_and_imported_after(
         )
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PENDING
-    assert OutboxTask.objects.get().args == [job.pk]
+    assert OutboxTask.objects.get().args == [job.pk, "zh-hans"]  # the report's language
 
     call_command("outbox_flush")
     job.refresh_from_db()

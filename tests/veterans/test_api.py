@@ -29,9 +29,11 @@ def test_posting_a_veteran_answers_201_with_the_number_masked(alice: User) -> No
     data = body()
     answer = api_as(alice).post("/api/v1/veterans/", data, format="json")
     assert answer.status_code == 201, answer.json()
-    assert answer.json()["id_number"] == data["id_number"][:6] + "********" + data["id_number"][-4:]
-    assert answer.json()["sex"] == "M" and answer.json()["birth_date"] == "1975-06-01"
+    assert answer.json()["id_number"] == data["id_number"][:6] + "*" * 12
+    assert answer.json()["sex"] == "M" and answer.json()["birth_year"] == 1975
+    assert "birth_date" not in answer.json()  # the year only, beside the mask
     assert data["id_number"] not in answer.content.decode()
+    assert Veteran.objects.get(pk=answer.json()["id"]).birth_date == datetime.date(1975, 6, 1)
 
 
 @pytest.mark.parametrize("bad", ["123", "33068119800230123X", "330681197506011011"])

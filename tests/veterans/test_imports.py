@@ -55,7 +55,7 @@ def test_the_template_has_the_chinese_headers_and_text_id_cells(county_staff: Us
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == HEADERS
-    assert HEADERS[:3] == ["姓名", "公民身份号码", "户籍所在地区划代码"]
+    assert HEADERS[:3] == ["姓名", "公民身份号码", "户籍所在地"]
     assert sheet["B2"].number_format == "@"
 
 
@@ -103,7 +103,7 @@ def test_all_or_nothing_writes_nothing_and_reports_every_bad_row(
     result = veterans_import(path=xlsx(bad_rows(), tmp_path), mode="all", by=county_staff)
     assert result.imported == 0 and not Veteran.objects.exists()
     assert [(row, column) for row, column, _p in result.errors] == [
-        (3, "公民身份号码"), (4, "性别"), (6, "公民身份号码"), (7, "户籍所在地区划代码"),
+        (3, "公民身份号码"), (4, "性别"), (6, "公民身份号码"), (7, "户籍所在地"),
     ]
     problems = dict(((r, c), p) for r, c, p in result.errors)
     assert "校验" in problems[(3, "公民身份号码")] or "check" in problems[(3, "公民身份号码")]

@@ -50,14 +50,24 @@ def test_staff_find_a_veteran_by_name_without_javascript(alice: User, veteran: V
     assert veteran.id_number_masked in html and veteran.id_number not in html
 
 
-@pytest.mark.parametrize("query", ["last4", "full", "phone"])
+@pytest.mark.parametrize("query", ["full", "phone"])
 def test_the_search_finds_by_id_number_or_phone(alice: User, query: str) -> None:
     v = veteran_make("330681107201", name="赵强", phone="13712345678")
-    q = {"last4": v.id_number[-4:], "full": v.id_number, "phone": "1371234"}[query]
+    q = {"full": v.id_number, "phone": "1371234"}[query]
     answer = client_for(alice).get("/visits/search/", {"q": q}).json()
     assert [r["id"] for r in answer["results"]] == [v.pk]
     assert answer["results"][0]["id_number"] == v.id_number_masked
     assert v.id_number not in str(answer)
+
+
+@pytest.mark.parametrize("part", ["first10", "first14", "last4", "last6"])
+def test_the_search_never_finds_by_part_of_an_id_number(alice: User, part: str) -> None:
+    """A search by the first or last digits would tell, digit by digit, what the mask hides."""
+    v = veteran_make("330681107201", name="赵强", phone="13712345678")
+    q = {"first10": v.id_number[:10], "first14": v.id_number[:14],
+         "last4": v.id_number[-4:], "last6": v.id_number[-6:]}[part]
+    assert client_for(alice).get("/visits/search/", {"q": q}).json()["results"] == []
+    assert list(client_for(alice).get("/veterans/", {"search": q}).context["page"]) == []
 
 
 def test_the_search_never_finds_charlies_veterans_for_alice(
@@ -116,14 +126,20 @@ def test_a_retried_inline_registration_logs_one_visit_and_one_veteran(alice: Use
     assert (Veteran.objects.count(), Visit.objects.count()) == (1, 1)
 
 
-def test_an_inline_registration_with_a_known_number_links_the_existing_veteran(
+def test_an_inline_registration_with_a_known_number_offers_that_veteran_in_place(
     alice: User, veteran: Veteran
 ) -> None:
-    page = post(client_for(alice), veteran="new", **{
-        "new-name": "别人", "new-id_number": veteran.id_number, "new-region": "330681107202",
-    })
+    client = client_for(alice)
+    typed = {"new-name": "别人", "new-id_number": veteran.id_number,
+             "new-region": "330681107202", "summary": "咨询优待证"}
+    page = post(client, veteran="new", **typed)
     assert page.status_code == 200
-    assert reverse("veterans:detail", args=[veteran.pk]) in page.content.decode()
+    assert f'name="use_veteran" value="{veteran.pk}"' in page.content.decode()
+    assert not Visit.objects.exists()
+    # "Use this veteran": the visit stays as typed, with the veteran chosen; nothing saved yet.
+    chosen = post(client, veteran="new", use_veteran=str(veteran.pk), **typed)
+    assert chosen.context["chosen"] == str(veteran.pk)
+    assert chosen.context["form"]["summary"].value() == "咨询优待证"
     assert not Visit.objects.exists()
 
 

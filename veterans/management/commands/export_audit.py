@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from openpyxl import Workbook
 
+from config.spreadsheets import xlsx_row
 from veterans.models import AuditEntry
 
 HEADER = ["时间 at", "操作人 actor", "操作 action", "记录类型 record type", "记录编号 record id",
@@ -46,14 +47,14 @@ class Command(BaseCommand):
         sheet.append(HEADER)
         count = 0
         for entry in entries.iterator(chunk_size=2000):
-            sheet.append([
+            sheet.append(xlsx_row(sheet, [
                 entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.actor.username if entry.actor else "",
                 entry.get_action_display(),
                 entry.object_type,
                 entry.object_id,
                 json.dumps(entry.changes, ensure_ascii=False),
-            ])
+            ]))
             count += 1
         book.save(options["output"])
         self.stdout.write(f"{count} audit entries written to {options['output']}.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('veterans', '0006_name_search_indexes'),
+        ('veterans', '0008_audit_entries_mask_birth_dates'),
     ]
 
     operations = [
