@@ -45,6 +45,8 @@ class BenchContext:
     province: str
     county: str
     visitors: list[tuple[int, str]] = field(default_factory=list)  # (veteran id, home code)
+    # Sessions of station staff, by the station's region code (the contact work-list).
+    station_sessions: dict[str, str] = field(default_factory=dict)
     users: int = 50
     load_seconds: float = 20.0
     load_max_requests: int = 20_000
@@ -56,13 +58,15 @@ class BenchContext:
             return {"Authorization": f"Token {self.staff_token}"}
         if auth == "session":
             return {"Cookie": f"sessionid={self.session_cookie}"}
+        if auth.startswith("station:"):
+            return {"Cookie": f"sessionid={self.station_sessions[auth.split(':', 1)[1]]}"}
         return {}
 
 
 @dataclass(frozen=True)
 class Probe:
     path: str
-    auth: str = "token"  # token | staff | session | none
+    auth: str = "token"  # token | staff | session | station:<region code> | none
     # A different `since` each request: measures the computation, not a cached answer.
     uncached: bool = False
 
@@ -326,6 +330,39 @@ def dashboard_province_uncached(ctx: BenchContext) -> Probe | Skipped:
 @probe("page /dashboard/<county>/ (since=<varied>: uncached)")
 def dashboard_county_uncached(ctx: BenchContext) -> Probe | Skipped:
     return _stats(f"/dashboard/{ctx.county[:6]}/", "session", uncached=True)
+
+
+# --- Regular contact (contacts/) ---------------------------------------------------------
+# Read from the raw veterans and visits (no rollup): the figures of a province, and the
+# work-list of the village and of the township with the most priority veterans.
+
+
+@probe("GET /api/v1/stats/contacts/?region=<province>")
+def contact_stats_province(ctx: BenchContext) -> Probe | Skipped:
+    path = f"/api/v1/stats/contacts/?region={ctx.province}"
+    return _route_or_skip(path, "issue 20") or Probe(path)
+
+
+def _worklist(ctx: BenchContext, level: str) -> Probe | Skipped:
+    skipped = _route_or_skip("/contacts/", "issue 20")
+    if skipped is not None:
+        return skipped
+    from centres.codes import level_of
+
+    code = next((c for c in ctx.station_sessions if level_of(c) == level), None)
+    if code is None:
+        return Skipped(f"no {level} with priority veterans in the data set")
+    return Probe("/contacts/", auth=f"station:{code}")
+
+
+@probe("page /contacts/ (the work-list of the village with the most priority veterans)")
+def worklist_village(ctx: BenchContext) -> Probe | Skipped:
+    return _worklist(ctx, "village")
+
+
+@probe("page /contacts/ (the work-list of the township with the most priority veterans)")
+def worklist_township(ctx: BenchContext) -> Probe | Skipped:
+    return _worklist(ctx, "township")
 
 
 # --- Concurrent users ------------------------------------------------------------------

@@ -166,6 +166,30 @@ def samples(seed: int) -> tuple[str, str, list[tuple[int, str]]]:
     return province, home[:6].ljust(12, "0"), visitors
 
 
+def station_sessions(province: str) -> dict[str, str]:
+    """Sessions of staff at the village, and at the township, with the most priority
+    veterans in the province (the contact work-list's largest pages there)."""
+    from django.db.models import Count
+    from django.test import Client
+
+    from centres.models import User, within_q
+    from veterans.models import Veteran
+
+    busiest = (Veteran.objects.priority().filter(within_q(province, "region"))
+               .values("region_id").annotate(n=Count("pk")).order_by("-n").first())
+    if busiest is None:
+        return {}
+    village = str(busiest["region_id"])
+    sessions = {}
+    for code in (village, village[:9].ljust(12, "0")):
+        user, _created = User.objects.update_or_create(
+            username=f"bench-station-{code}", defaults={"region_id": code, "role": "staff"})
+        client = Client()
+        client.force_login(user)
+        sessions[code] = client.cookies["sessionid"].value
+    return sessions
+
+
 def mixed_scenario(ctx: Any) -> Scenario:
     """The mixed scenario's credentials, and provinces and counties that exist, taken from
     where the sampled veterans live (the bench's own samples first)."""
@@ -497,7 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = BenchContext(host=HOST, port=args.port, official_token=official_token,
                        staff_token=staff_token, session_cookie=session, province=province,
                        county=county, visitors=visitors, users=args.users,
-                       load_seconds=args.load_seconds, load_max_requests=args.load_max_requests)
+                       load_seconds=args.load_seconds, load_max_requests=args.load_max_requests,
+                       station_sessions=station_sessions(province))
     skipped: list[dict[str, str]] = []
     server = Server(args.port, args.workers, args.threads, args.worker_class)
     with server:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 # (route name, label, roles that see it)
 NAV = [
     ("visits:new", _("Log a visit"), {"staff"}),
+    ("contacts:worklist", _("Regular contact"), {"staff", "official"}),
     ("veterans:list", _("Veterans"), {"staff", "official"}),
     ("cases:queue", _("Cases"), {"staff", "official"}),
     ("dashboards:home", _("Dashboard"), {"staff", "official"}),

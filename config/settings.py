@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cases",
     "demonstration",
     "teams",
+    "contacts",
     "dashboards",
 ]
 

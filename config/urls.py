@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import cases.urls
 import centres.urls
+import contacts.urls
 import dashboards.urls
 import demonstration.urls
 import teams.urls
@@ -23,6 +24,7 @@ api_v1 = [
     *cases.urls.api_urlpatterns,
     *demonstration.urls.api_urlpatterns,
     *teams.urls.api_urlpatterns,
+    *contacts.urls.api_urlpatterns,
     *dashboards.urls.api_urlpatterns,
 ]
 
@@ -59,6 +61,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("demonstration.urls")),
     path("", include("teams.urls")),
+    path("", include("contacts.urls")),
     path("", include("dashboards.urls")),
 ]
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.selectors import region_ancestors, user_root_region
 from config.spreadsheets import SpreadsheetCSVRenderer, XLSXRenderer
+from contacts.selectors import contact_coverage
 from dashboards.charts import bar_chart
 from dashboards.exports import (
     ledger_columns,
@@ -64,6 +66,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "period_query": keep.urlencode(),
         "team_columns": FIGURE_COLUMNS,
         "team_rows": figure_rows(team_stats_by_child(region=region)),
+        "coverage": contact_coverage(region=region, on=timezone.localdate()),
     }
     return render(request, "dashboards/dashboard.html", context)
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from centres.csvimport import RowError, row_code
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from centres import codes
 from centres.errors import Refused
 from centres.models import Centre, Level, Region, User
+from centres.tabular import RowError, row_code
 from teams.models import (
     AssessmentGrade,
     CadreAssessment,

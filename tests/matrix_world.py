@@ -39,6 +39,7 @@ from rest_framework.test import APIClient
 from cases import services as case_services
 from centres import codes
 from centres.models import Centre, Level, Region, User
+from contacts.models import Campaign
 from demonstration.models import Assessment, AssessmentScore, Designation, StandardItem
 from demonstration.services import assessment_create, standard_for_year, this_year
 from teams import services as team_services
@@ -120,6 +121,7 @@ class Place:
     certificate: int = 0  # of a confirmed record
     call_up: int = 0
     cadre: int = 0  # the party secretary of a village
+    campaign: int = 0
     own: set[str] = field(default_factory=set)  # the kinds whose object lives right here
 
     def contains(self, code: str) -> bool:
@@ -308,6 +310,12 @@ def world_build() -> World:
         place.import_job = ImportJob.objects.create(
             created_by=owner, region_id=code, file="imports/matrix.xlsx",
             original_name=f"导入{code}.xlsx", status=ImportJob.Status.DONE,
+        ).pk
+        # A past campaign at every level (the service opens them at counties and above).
+        place.campaign = Campaign.objects.create(
+            region_id=code, name=f"走访{code}", kind=Campaign.Kind.LOCAL,
+            starts_on=datetime.date(2024, 1, 20), ends_on=datetime.date(2024, 2, 20),
+            groups=["is_disabled"], created_by=owner,
         ).pk
         below_code = _below(code)
         below = places[below_code] if below_code else None

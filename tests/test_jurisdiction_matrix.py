@@ -125,6 +125,7 @@ ROUTES: dict[str, Route] = {
     "api:stats-cases-children": QUERY,
     "api:stats-targets-summary": QUERY,
     "api:stats-visits": QUERY,
+    "api:stats-contacts": QUERY,
     # cases
     "cases:queue": Route(),
     "cases:new": Route(),
@@ -215,6 +216,11 @@ ROUTES: dict[str, Route] = {
     "api:service-record-detail": _at("service_record"),
     "api:service-record-confirm": _at("service_record", method="post", staff_only=True),
     "api:stats-teams": QUERY,
+    # regular contact
+    "contacts:worklist": Route(),
+    "contacts:route": Route(),
+    "contacts:campaign_new": Route(staff_only=True),
+    "contacts:campaign": _at("campaign"),
 }
 
 # Routes outside the matrix, and why.
@@ -226,6 +232,8 @@ EXEMPT = {
     "favicon": "public: the portal's icon, no data",
     "schema": "the API description, no records",
     "api-docs": "the API description, no records",
+    "contacts:sw": "public: the service worker's script, no records",
+    "contacts:manifest": "public: the web app manifest, no records",
     "veterans:transfer_decide": "POST only, on a transfer request (none in this world): 404 "
     "outside both queues, decided by the holding county's staff; tests/veterans/test_transfers.py",
     "teams:answer": "public: a member's signed link to answer one call-up; any other token is 404",

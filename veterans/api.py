@@ -74,7 +74,8 @@ class VeteranSerializer(serializers.ModelSerializer):
             "id", "name", "sex", "birth_date", "birth_year", "id_number", "phone", "region",
             "region_name",
             "discharge_year", "discharge_kind", "is_disabled", "is_martyr_family",
-            "needs_assistance", "is_party_secretary", "is_volunteer", "created_at",
+            "needs_assistance", "is_decorated", "took_part_in_combat", "is_party_secretary",
+            "is_volunteer", "created_at",
             "confirm_duplicate",
         ]
         # the party-secretary flag follows the village cadre roster
@@ -170,6 +171,11 @@ class VisitInputSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Visit.Purpose.choices)
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.ChoiceField(choices=LOGGABLE_OUTCOMES, default=Visit.Outcome.ANSWERED)
+    visited_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the visit happened (ISO 8601; default now): not in the future, at "
+        "most 90 days back. A visit logged offline is sent later with its own time.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         veteran, centre = visit_parties(
@@ -271,6 +277,7 @@ class VisitViewSet(
             summary=data.get("summary", ""),
             outcome=data.get("outcome", Visit.Outcome.ANSWERED),
             once=once,
+            visited_at=data.get("visited_at"),
         )
         return Response(
             self.answer(visit), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

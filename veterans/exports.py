@@ -67,7 +67,8 @@ def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, 
                     v.name, v.id_number_masked, v.region_id, v.get_sex_display(), v.birth_year,
                     v.phone, v.discharge_year, v.get_discharge_kind_display(),
                     _yes(v.is_disabled), _yes(v.is_martyr_family), _yes(v.needs_assistance),
-                    _yes(v.is_party_secretary), _yes(v.is_volunteer), v.region.name,
+                    _yes(v.is_party_secretary), _yes(v.is_volunteer), _yes(v.is_decorated),
+                    _yes(v.took_part_in_combat), v.region.name,
                     timezone.localtime(v.created_at).replace(tzinfo=None),
                 ]
 

@@ -37,12 +37,16 @@ class VeteranFilter(UserFieldsMixin, django_filters.FilterSet):
         field_name="is_party_secretary", label=_("veteran village party secretary")
     )
     volunteer = FlagFilter(field_name="is_volunteer", label=_("volunteer team member"))
+    decorated = FlagFilter(field_name="is_decorated", label=_("decorated"))
+    took_part_in_combat = FlagFilter(
+        field_name="took_part_in_combat", label=_("took part in combat or weapons tests")
+    )
 
     class Meta:
         model = Veteran
         fields = [
             "region", "search", "disabled", "martyr_family", "needs_assistance",
-            "party_secretary", "volunteer",
+            "party_secretary", "volunteer", "decorated", "took_part_in_combat",
         ]
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:

@@ -14,7 +14,7 @@ from centres.selectors import region_paths
 from centres.tabular import RowError, size_check
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
-from veterans.selectors import veteran_possible_duplicates
+from veterans.selectors import veteran_possible_duplicates, veteran_visible
 from veterans.services import (
     DuplicateIdNumber,
     TooManyElsewhere,
@@ -50,7 +50,7 @@ class VeteranForm(forms.ModelForm):
         fields = [
             "name", "id_number", "sex", "birth_date", "phone", "region", "discharge_year",
             "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
-            "is_volunteer",
+            "is_decorated", "took_part_in_combat", "is_volunteer",
         ]
         labels = {"name": _("full name")}
         widgets = {
@@ -215,10 +215,7 @@ class VisitForm(forms.Form):
         value = self.cleaned_data["veteran"]
         if value == "new":
             return value
-        veteran = (
-            Veteran.objects.visible_to(self.user).select_related("region")
-            .filter(pk=int(value)).first() if value.isdigit() else None
-        )
+        veteran = veteran_visible(user=self.user, pk=value)
         if veteran is None:
             raise ValidationError(_("No such veteran in your jurisdiction."), code="invalid")
         self.chosen = veteran

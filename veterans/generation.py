@@ -70,7 +70,8 @@ SUMMARIES = {
 VETERAN_COLUMNS = [
     "id", "name", "sex", "birth_date", "id_number", "phone", "region_id", "discharge_year",
     "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
-    "is_party_secretary", "is_volunteer", "created_at", "updated_at",
+    "is_party_secretary", "is_volunteer", "is_decorated", "took_part_in_combat",
+    "created_at", "updated_at",
 ]
 VISIT_COLUMNS = [
     "id", "veteran_id", "centre_id", "region_id", "visited_at", "channel", "purpose",
@@ -171,12 +172,15 @@ def veteran_rows(
                 name += GIVEN[int(r() * n_given)]
             registered = (f"{registration_days[int(r() * 2000)]} "
                           f"{clock[32_400 + int(r() * 30_000)]}+08:00")
+            # Flags, about as common as in the registries: disabled 3%, martyr's family
+            # 1%, needing assistance 8%, party secretary 1%, volunteer 10%, decorated 4%,
+            # combat or weapons tests 5% (so about one veteran in five is a priority one).
             yield (
                 veteran_id, name, sex, born, f"{address}{key}{check}",
                 f"100{int(r() * 100_000_000):08d}", codes[village_index[home]],
                 min(year + 19 + int(r() * 18), last_year), kinds[int(r() * n_kinds)],
                 r() < 0.03, r() < 0.01, r() < 0.08, r() < 0.01, r() < 0.10,
-                registered, registered,
+                r() < 0.04, r() < 0.05, registered, registered,
             )
         used.clear()
 

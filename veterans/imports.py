@@ -61,6 +61,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("needs_assistance", "需要帮扶"),
     ("is_party_secretary", "兵支书"),
     ("is_volunteer", "志愿者服务队队员"),
+    ("is_decorated", "立功受奖"),
+    ("took_part_in_combat", "参战参试"),
 ]
 REQUIRED = ("name", "id_number", "region")
 HEADER_OF = dict(COLUMNS)
@@ -69,7 +71,7 @@ FIELD_OF_HEADER = (
     | {"户籍所在地区划代码": "region"}  # the header of earlier templates
 )
 FLAGS = ("is_disabled", "is_martyr_family", "needs_assistance", "is_party_secretary",
-         "is_volunteer")
+         "is_volunteer", "is_decorated", "took_part_in_combat")
 TRUE = {"是", "1", "y", "yes", "true", "√", "✓", "t"}
 FALSE = {"", "否", "0", "n", "no", "false", "f", "×"}
 SEXES = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}

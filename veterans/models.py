@@ -15,10 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from centres.models import Centre, Level, Region, jurisdiction_q
 from config.spreadsheets import refuse_formula_prefix
 
+# The five category flags that make a veteran a priority veteran (重点对象): contacted
+# every quarter and visited at home every year (regular contact, 常态化联系).
+PRIORITY_FLAGS = (
+    "is_disabled", "is_martyr_family", "needs_assistance", "is_decorated", "took_part_in_combat",
+)
+
+
+def priority_q(flags: tuple[str, ...] | list[str] = PRIORITY_FLAGS, prefix: str = "") -> Q:
+    """Veterans with any of `flags` set (all five by default): the one definition of
+    a priority veteran; `prefix` reaches them through a relation (`veteran__`)."""
+    condition = Q()
+    for flag in flags:
+        condition |= Q(**{f"{prefix}{flag}": True})
+    return condition
+
 
 class VeteranQuerySet(models.QuerySet["Veteran"]):
     def visible_to(self, user: Any) -> VeteranQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
+
+    def priority(self) -> VeteranQuerySet:
+        """Priority veterans (重点对象), as flagged now."""
+        return self.filter(priority_q())
 
 
 # A veteran lives in a village or a township; where only the county is known, the county.
@@ -65,6 +84,11 @@ class Veteran(models.Model):
     is_disabled = models.BooleanField(_("disabled veteran"), default=False)
     is_martyr_family = models.BooleanField(_("martyr's family"), default=False)
     needs_assistance = models.BooleanField(_("needs assistance"), default=False)
+    # db_default: rows bulk-loaded by COPY (the generator) and older imports get False too.
+    is_decorated = models.BooleanField(_("decorated"), default=False, db_default=False)
+    took_part_in_combat = models.BooleanField(
+        _("took part in combat or weapons tests"), default=False, db_default=False
+    )
     is_party_secretary = models.BooleanField(_("veteran village party secretary"), default=False)
     is_volunteer = models.BooleanField(_("volunteer team member"), default=False)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)

@@ -180,6 +180,13 @@ def visit_parties(
     return veteran, centre
 
 
+def veteran_visible(*, user: Any, pk: str) -> Veteran | None:
+    """The veteran a link names, if the user sees them (None otherwise, or for a bad id)."""
+    if not str(pk).isdigit():
+        return None
+    return Veteran.objects.visible_to(user).select_related("region").filter(pk=int(pk)).first()
+
+
 def user_centre(user: Any) -> Centre | None:
     """The centre where a staff member logs visits: the one of their jurisdiction."""
     if not getattr(user, "region_id", None):

@@ -36,7 +36,8 @@ from veterans.signals import CASE_CATEGORIES, case_requested
 # village cadre roster (teams.services), never typed.
 VETERAN_FIELDS = [
     "name", "sex", "birth_date", "id_number", "phone", "region", "discharge_year",
-    "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance", "is_volunteer",
+    "discharge_kind", "is_disabled", "is_martyr_family", "needs_assistance",
+    "is_decorated", "took_part_in_combat", "is_volunteer",
 ]
 HOME_LEVELS_MESSAGE = _lazy("Choose a village, a township or the county itself.")
 logger = logging.getLogger(__name__)
@@ -415,6 +416,20 @@ def visit_by_key(*, by: Any, once: Idempotency) -> Visit | None:
     return find_once(rows=_visits_of(by), visible=Visit.objects.visible_to(by), once=once)
 
 
+# How far back a visit may be logged (one sent late from a phone that was offline).
+VISIT_BACKDATE_LIMIT = datetime.timedelta(days=90)
+
+
+def visited_at_check(visited_at: datetime.datetime, *, now: datetime.datetime) -> None:
+    """When a visit happened: not in the future, at most 90 days back."""
+    if visited_at > now:
+        raise ValidationError({"visited_at": _("The visit cannot be in the future.")})
+    if visited_at < now - VISIT_BACKDATE_LIMIT:
+        raise ValidationError(
+            {"visited_at": _("A visit can be logged at most 90 days after it happened.")}
+        )
+
+
 def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
     """The veteran and the centre lie in the user's jurisdiction, the category exists.
 
@@ -451,6 +466,7 @@ def visit_log(
     inside this transaction.
     """
     writer_check(by)
+    now = timezone.now()
 
     def log(stored: Mapping[str, str]) -> Visit:
         visit = Visit(
@@ -462,10 +478,11 @@ def visit_log(
             summary=summary,
             outcome=Visit.Outcome.CASE_OPENED if case_category else outcome,
             recorded_by=by,
-            visited_at=visited_at or timezone.now(),
+            visited_at=visited_at or now,
             **stored,
         )
         _visit_scope_check(by=by, veteran=veteran, centre=centre, case_category=case_category)
+        visited_at_check(visit.visited_at, now=now)
         # Field rules in Python; the constraints are the database's to enforce on insert
         # (checking them here would cost a query each, on the hottest path).
         visit.full_clean(

@@ -76,7 +76,10 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         # "Use this veteran" after an inline registration hit a registered number:
         # the visit stays as typed, with that veteran chosen instead; nothing is saved yet.
         data["veteran"] = use
-    form = VisitForm(data, user=user, cases_enabled=cases_enabled)
+    # A link may choose the veteran and the channel (the contact work-list's "log a home
+    # visit": ?veteran=<id>&channel=home_visit).
+    initial = {key: request.GET[key] for key in ("veteran", "channel") if request.GET.get(key)}
+    form = VisitForm(data, user=user, cases_enabled=cases_enabled, initial=initial)
     new_form = InlineVeteranForm(
         data if form.registers_new else None, prefix="new", user=user, regions=regions
     )
@@ -124,8 +127,12 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     if use:
         form.is_valid()  # finds the chosen veteran; the clerk saves with the next click
     candidates = selectors.veteran_search(user=user, query=query) if query else []
-    if form.chosen is not None and form.chosen not in candidates:
-        candidates.insert(0, form.chosen)
+    chosen = form.chosen or (
+        selectors.veteran_visible(user=user, pk=initial["veteran"])
+        if request.method == "GET" and "veteran" in initial else None
+    )
+    if chosen is not None and chosen not in candidates:
+        candidates.insert(0, chosen)
     paths = region_paths(v.region_id for v in candidates)
     for v in candidates:
         v.region_path = paths[v.region_id]
@@ -135,7 +142,8 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         "new_form": new_form,
         "query": query,
         "candidates": candidates,
-        "chosen": data.get("veteran", "") if data is not None else "",
+        "chosen": data.get("veteran", "") if data is not None else (
+            str(chosen.pk) if chosen else ""),
         "today": selectors.visits_today(user=user, centre=centre) if centre else [],
         "cases_enabled": cases_enabled,
     }

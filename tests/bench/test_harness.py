@@ -186,3 +186,35 @@ def test_the_breakdown_and_the_target_summary_are_measured_with_the_statistics_g
         ]}})
         verdict = next(g for g in measured if g["goal"].startswith("statistics API"))
         assert verdict["met"] is False and slow in verdict["measured"]
+
+
+@pytest.mark.django_db
+def test_the_contact_work_list_is_measured_as_a_village_and_a_township_station() -> None:
+    ctx = context()
+    ctx.station_sessions = {"330681107201": "village-session", "330681107000": "town-session"}
+    village = PROBES["page /contacts/ (the work-list of the village with the most priority "
+                     "veterans)"](ctx)
+    township = PROBES["page /contacts/ (the work-list of the township with the most "
+                      "priority veterans)"](ctx)
+    assert isinstance(village, Probe) and isinstance(township, Probe)
+    assert ctx.headers(village.auth) == {"Cookie": "sessionid=village-session"}
+    assert ctx.headers(township.auth) == {"Cookie": "sessionid=town-session"}
+    without = PROBES["page /contacts/ (the work-list of the village with the most priority "
+                     "veterans)"](context())
+    assert isinstance(without, Skipped)
+
+
+@pytest.mark.django_db
+def test_the_bench_signs_in_the_busiest_village_and_its_township() -> None:
+    from bench.run import station_sessions
+    from tests.conftest import WORLD
+    from tests.factories.centres import regions_make
+    from tests.factories.veterans import veteran_make
+
+    regions_make(*WORLD)
+    veteran_make("330681107201", name="甲", is_disabled=True)
+    veteran_make("330681107202", name="乙", is_decorated=True)
+    veteran_make("330681107202", name="丙", took_part_in_combat=True)
+    veteran_make("330681107201", name="丁")  # no flag
+    assert set(station_sessions("330000000000")) == {"330681107202", "330681107000"}
+    assert station_sessions("430000000000") == {}

@@ -199,6 +199,17 @@ def test_the_rollups_built_after_loading_equal_a_recomputation_from_the_raw_rows
     assert not DailyStat.objects.exists()
 
 
+def test_about_one_veteran_in_five_is_a_priority_veteran_each_flag_in_its_share(
+    generated: str
+) -> None:
+    total = Veteran.objects.count()
+    priority = Veteran.objects.priority().count()
+    assert 0.12 * total < priority < 0.28 * total
+    for flag, low, high in (("is_decorated", 0.02, 0.07), ("took_part_in_combat", 0.03, 0.08)):
+        share = Veteran.objects.filter(**{flag: True}).count() / total
+        assert low < share < high, (flag, share)
+
+
 def test_it_refuses_a_database_that_already_has_regions(generated: str) -> None:
     with pytest.raises(CommandError, match="--reset"):
         generate("--seed", "1")

@@ -38,6 +38,11 @@ def veteran_make(
     )
 
 
+def flagged(flag: str) -> dict[str, Any]:
+    """`veteran_make(**flagged("is_disabled"))`: one category flag set, named at run time."""
+    return {flag: True}
+
+
 def visit_make(veteran: Veteran, by: User, centre_code: str | None = None, **fields: Any) -> Visit:
     home = centre(centre_code or str(by.region_id))
     fields.setdefault("channel", Visit.Channel.IN_PERSON)

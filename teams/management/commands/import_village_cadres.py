@@ -1,12 +1,10 @@
-import csv
 from functools import partial
 from pathlib import Path
-
-from centres.csvimport import RowError, RowReport, parse_file, read_rows
 
 from centres import codes
 from centres.management.importing import CsvImportCommand
 from centres.models import Level, Region
+from centres.tabular import RowError, RowReport, parse_file, table_open
 from teams.models import Post
 from teams.services import CadreRow, cadre_row_parse, today, village_cadres_import
 from veterans.idnumbers import normalize_id_number
@@ -35,14 +33,17 @@ class Command(CsvImportCommand):
         # Look up only what the file names: the registry is far larger than any file.
         numbers, village_codes = set(), set()
         try:
-            for _line, values in read_rows(path, required=REQUIRED, optional=["since"]):
-                numbers.add(normalize_id_number(values.get("id_number")))
+            for row in table_open(path, fields=[*REQUIRED, "since"], required=REQUIRED,
+                                  kind="csv"):
+                if row.refused is not None:
+                    continue
+                numbers.add(normalize_id_number(row.values.get("id_number", "")))
                 try:
-                    village_codes.add(codes.normalize_code(values.get("region_code", "")))
+                    village_codes.add(codes.normalize_code(row.values.get("region_code", "")))
                 except codes.InvalidCode:
                     continue
-        except (RowError, csv.Error):
-            pass  # parse_file reports the header or the encoding
+        except RowError:
+            pass  # parse_file reports the size, the header or the encoding
         villages = set(
             Region.objects.filter(code__in=village_codes, level=Level.VILLAGE)
             .values_list("code", flat=True)
