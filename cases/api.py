@@ -1,4 +1,4 @@
-"""REST: /api/v1/cases/ and /api/v1/stats/cases/ (DESIGN.md §4, fixed).
+"""REST: /api/v1/cases/ and /api/v1/stats/cases/ (docs/design.md §4, fixed).
 
 Bad input answers 400 field by field, a refused transition 409, a case or
 region outside the caller's jurisdiction 404.

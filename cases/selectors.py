@@ -11,11 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.filters import day_start
 from cases.models import Arrival, Case, CaseEvent, Notification, Status
 from centres import codes
 from centres.models import Level, Region, within_q
 from centres.selectors import region_get_for_user
+from config.days import local_day_end, local_day_start
 
 
 def case_list(*, user: Any) -> QuerySet[Case]:
@@ -101,7 +101,7 @@ def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
     )
 
 
-# --- statistics (DESIGN.md §4) -------------------------------------------------------
+# --- statistics (docs/design.md §4) ---------------------------------------------
 
 
 def case_stats(
@@ -139,9 +139,9 @@ def case_stats_aggregate(
     if code is not None:
         cases = cases.filter(within_q(code, "received_region"))
     if since is not None:
-        cases = cases.filter(received_at__gte=day_start(since))
+        cases = cases.filter(received_at__gte=local_day_start(since))
     if until is not None:
-        cases = cases.filter(received_at__lt=day_start(until + datetime.timedelta(days=1)))
+        cases = cases.filter(received_at__lt=local_day_end(until))
     done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
     figures = cases.aggregate(
         open=Count("id", filter=Q(status=Status.OPEN)),

@@ -33,6 +33,7 @@ from cases.models import (
 )
 from centres import codes
 from centres.models import Centre, User, within_q
+from config.days import local_day_end
 from veterans.models import Veteran, Visit
 
 ACCEPT_DAYS = 15
@@ -467,9 +468,7 @@ def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Ca
     """Hand the case to a centre below the holding one (下转), with instructions."""
     _lock(case)
     case_check_refer_down(case=case, by=by)
-    if to.region_id == case.region_id or not to.region_id.startswith(
-        codes.prefix_of(case.region_id)
-    ):
+    if to.region_id == case.region_id or not codes.is_within(to.region_id, case.region_id):
         raise TransitionRefused(
             _("%(centre)s is not below %(holder)s.") % {"centre": to.name,
                                                          "holder": case.centre.name}
@@ -567,11 +566,7 @@ def cases_overdue_mark(*, now: datetime.datetime | None = None) -> dict[str, int
         .update(is_overdue=False)
     )
     today = timezone.localdate(now)
-    horizon = datetime.datetime.combine(
-        today + datetime.timedelta(days=REMIND_DAYS_BEFORE + 1),
-        datetime.time.min,
-        tzinfo=timezone.get_current_timezone(),
-    )
+    horizon = local_day_end(today + datetime.timedelta(days=REMIND_DAYS_BEFORE))
     due = Case.objects.filter(status=Status.OPEN, deadline__lt=horizon).values_list(
         "id", "centre_id", "region_id", "deadline"
     )

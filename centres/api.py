@@ -1,4 +1,4 @@
-"""REST: /api/v1/regions/ and /api/v1/centres/ (DESIGN.md §4, fixed)."""
+"""REST: /api/v1/regions/ and /api/v1/centres/ (docs/design.md §4, fixed)."""
 
 from __future__ import annotations
 

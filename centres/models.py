@@ -105,7 +105,7 @@ class Region(models.Model):
         return codes.short_code(self.code)
 
     def contains(self, code: str) -> bool:
-        return code.startswith(self.prefix)
+        return codes.is_within(code, self.code)
 
 
 class CentreQuerySet(models.QuerySet["Centre"]):
@@ -153,12 +153,15 @@ class Centre(models.Model):
         return str(_("service station") if self.is_station else _("service centre"))
 
 
+class UserRole(models.TextChoices):
+    STAFF = "staff", _("staff")
+    OFFICIAL = "official", _("official")
+
+
 class User(AbstractUser):
     """A portal user: one jurisdiction (a region, or none for nationwide) and a role."""
 
-    class Role(models.TextChoices):
-        STAFF = "staff", _("staff")
-        OFFICIAL = "official", _("official")
+    Role = UserRole
 
     region = models.ForeignKey(
         Region,
@@ -178,7 +181,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["staff", "official"]), name="user_role_valid"
+                condition=Q(role__in=UserRole.values), name="user_role_valid"
             ),
         ]
 
@@ -198,7 +201,7 @@ class User(AbstractUser):
         """
         if not self.is_authenticated or not self.is_active:
             return False
-        return self.region_id is None or code.startswith(codes.prefix_of(self.region_id))
+        return self.region_id is None or codes.is_within(code, self.region_id)
 
     def may_act_at(self, code: str) -> bool:
         """Whether this user may write at a region code: staff (not officials) of its area."""

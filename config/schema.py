@@ -1,6 +1,6 @@
 """The OpenAPI schema class: drf-spectacular's, with the error answers documented.
 
-DESIGN.md §4: wrong input gets 400 with a field-by-field message, a record outside
+docs/design.md §4: wrong input gets 400 with a field-by-field message, a record outside
 the jurisdiction 404, no credentials 401, a forbidden action 403. drf-spectacular
 documents only the success answer; a client (and schemathesis) must see the others.
 An operation that declares an error answer itself (`@extend_schema`) keeps its own.

@@ -1,6 +1,6 @@
 """REST: the statistics endpoints, served from the rollups.
 
-`GET /api/v1/stats/cases/` is fixed by DESIGN.md §4; `GET /api/v1/stats/visits/`
+`GET /api/v1/stats/cases/` is fixed by docs/design.md §4; `GET /api/v1/stats/visits/`
 stands beside it. Both answer CSV too, with `?format=csv`.
 """
 

@@ -7,7 +7,7 @@ row per child and day for its ranking, whatever the number of visits and cases.
 
 - Visit columns count the visits made that day.
 - Case columns count the cases RECEIVED that day, by what they are now (status,
-  resolved level, escalated), as DESIGN.md §4 defines the case statistics.
+  resolved level, escalated), as docs/design.md §4 defines the case statistics.
 - Follow-up columns count the follow-up visits (回访) made that day, for the
   satisfaction rate.
 

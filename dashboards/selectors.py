@@ -33,6 +33,7 @@ from centres.selectors import (
     region_get_for_user,
     user_root_region,
 )
+from config.days import local_day_end, local_day_start
 from dashboards.models import (
     COUNTERS,
     LEVELS,
@@ -46,7 +47,6 @@ from dashboards.models import (
 from dashboards.rollups import (
     STATE,
     VERSION_CACHE_KEY,
-    day_start,
     rollup_version,
     rollups_refresh,
 )
@@ -72,11 +72,9 @@ class Period:
 
     def received(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         if self.since is not None:
-            cases = cases.filter(received_at__gte=day_start(self.since))
+            cases = cases.filter(received_at__gte=local_day_start(self.since))
         if self.until is not None:
-            cases = cases.filter(
-                received_at__lt=day_start(self.until + datetime.timedelta(days=1))
-            )
+            cases = cases.filter(received_at__lt=local_day_end(self.until))
         return cases
 
 
@@ -165,16 +163,16 @@ def _due_today(
     columns = {deferred.field.name: quote(deferred.field.column) for deferred in fields}
     where = [f"{columns['status']} = %s", f"{columns['deadline']} >= %s",
              f"{columns['deadline']} < %s"]
-    params: list[Any] = [Status.OPEN, adapt(day_start(timezone.localdate(now))), adapt(now)]
+    params: list[Any] = [Status.OPEN, adapt(local_day_start(timezone.localdate(now))), adapt(now)]
     if region is not None:
         where.append(f"{columns['received_region']} BETWEEN %s AND %s")
         params += code_range(region.code)
     if period.since is not None:
         where.append(f"{columns['received_at']} >= %s")
-        params.append(adapt(day_start(period.since)))
+        params.append(adapt(local_day_start(period.since)))
     if period.until is not None:
         where.append(f"{columns['received_at']} < %s")
-        params.append(adapt(day_start(period.until + datetime.timedelta(days=1))))
+        params.append(adapt(local_day_end(period.until)))
     sql = (f"SELECT {select.format(**columns)} FROM {quote(Case._meta.db_table)} "  # noqa: S608
            f"WHERE {' AND '.join(where)} {group_by}")
     with connection.cursor() as cursor:
@@ -207,7 +205,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def case_figures(sums: dict[str, int], *, overdue: int, code: str) -> dict[str, Any]:
-    """The case statistics of DESIGN.md §4 from summed rollup counters."""
+    """The case statistics of docs/design.md §4 from summed rollup counters."""
     finished = sums["cases_resolved"] + sums["cases_closed"]
     return {
         "region": code,

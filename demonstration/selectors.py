@@ -68,14 +68,14 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
             )
             for s in snapshots
         ]
-    wanted = codes.prefix_of(region_code) if region_code else ""
     return [
         TargetRow(
             region=f.region, year=year, total=f.total, demonstration=f.demonstration,
             meets_target=f.meets_target, shortfall=f.shortfall, computed_at=None,
         )
         for f in targets_compute(year=year)
-        if user.may_see(f.region.code) and f.region.code.startswith(wanted)
+        if user.may_see(f.region.code)
+        and (not region_code or codes.is_within(f.region.code, region_code))
     ]
 
 

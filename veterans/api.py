@@ -1,4 +1,4 @@
-"""REST: /api/v1/veterans/ and /api/v1/visits/ (DESIGN.md §4, fixed).
+"""REST: /api/v1/veterans/ and /api/v1/visits/ (docs/design.md §4, fixed).
 
 ID numbers are written in full and always answered masked. Visit creation
 honours the `Idempotency-Key` header: the same key again answers the first

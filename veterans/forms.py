@@ -14,7 +14,7 @@ from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
 from veterans.selectors import veteran_possible_duplicates
 from veterans.services import DuplicateIdNumber, id_number_clean
-from veterans.signals import CASE_CATEGORIES
+from veterans.signals import CaseCategory
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -165,7 +165,7 @@ class VisitForm(forms.Form):
     )
     open_case = forms.BooleanField(label=_("Open a dispute case"), required=False)
     case_category = forms.ChoiceField(
-        label=_("case category"), choices=[("", "---------"), *CASE_CATEGORIES], required=False
+        label=_("case category"), choices=[("", "---------"), *CaseCategory.choices], required=False
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 

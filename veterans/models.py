@@ -18,10 +18,13 @@ class VeteranQuerySet(models.QuerySet["Veteran"]):
         return self.filter(jurisdiction_q(user, "region"))
 
 
+class VeteranSex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
 class Veteran(models.Model):
-    class Sex(models.TextChoices):
-        MALE = "M", _("male")
-        FEMALE = "F", _("female")
+    Sex = VeteranSex
 
     class DischargeKind(models.TextChoices):
         DISCHARGED = "discharged", _("discharged")
@@ -69,7 +72,9 @@ class Veteran(models.Model):
             models.CheckConstraint(
                 condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="veteran_id_number_form"
             ),
-            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="veteran_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(sex__in=VeteranSex.values), name="veteran_sex_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,22 +92,27 @@ class VisitQuerySet(models.QuerySet["Visit"]):
         return self.filter(jurisdiction_q(user, "region"))
 
 
-class Visit(models.Model):
-    class Channel(models.TextChoices):
-        IN_PERSON = "in_person", _("in person")
-        PHONE = "phone", _("phone")
-        ONLINE = "online", _("online")
-        HOME_VISIT = "home_visit", _("home visit")
+class VisitChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("in person")
+    PHONE = "phone", _("phone")
+    ONLINE = "online", _("online")
+    HOME_VISIT = "home_visit", _("home visit")
 
-    class Purpose(models.TextChoices):
-        POLICY = "policy", _("policy consultation")
-        EMPLOYMENT = "employment", _("employment and entrepreneurship")
-        ASSISTANCE = "assistance", _("assistance")
-        RIGHTS = "rights", _("rights and disputes")
-        CARD = "card", _("preferential treatment card")
-        COUNSELLING = "counselling", _("psychological counselling")
-        HONOURS = "honours", _("honours and care")
-        OTHER = "other", _("other")
+
+class VisitPurpose(models.TextChoices):
+    POLICY = "policy", _("policy consultation")
+    EMPLOYMENT = "employment", _("employment and entrepreneurship")
+    ASSISTANCE = "assistance", _("assistance")
+    RIGHTS = "rights", _("rights and disputes")
+    CARD = "card", _("preferential treatment card")
+    COUNSELLING = "counselling", _("psychological counselling")
+    HONOURS = "honours", _("honours and care")
+    OTHER = "other", _("other")
+
+
+class Visit(models.Model):
+    Channel = VisitChannel
+    Purpose = VisitPurpose
 
     class Outcome(models.TextChoices):
         ANSWERED = "answered", _("answered on the spot")
@@ -169,16 +179,11 @@ class Visit(models.Model):
                 name="visit_idempotency_key_unique",
             ),
             models.CheckConstraint(
-                condition=Q(channel__in=["in_person", "phone", "online", "home_visit"]),
+                condition=Q(channel__in=VisitChannel.values),
                 name="visit_channel_valid",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    purpose__in=[
-                        "policy", "employment", "assistance", "rights",
-                        "card", "counselling", "honours", "other",
-                    ]
-                ),
+                condition=Q(purpose__in=VisitPurpose.values),
                 name="visit_purpose_valid",
             ),
         ]
@@ -251,12 +256,15 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
         return self.filter(jurisdiction_q(user, "region"))
 
 
+class ImportMode(models.TextChoices):
+    ALL = "all", _("all or nothing")
+    VALID = "valid", _("import the valid rows")
+
+
 class ImportJob(models.Model):
     """One upload of the registry from Excel or CSV, run by a Celery task."""
 
-    class Mode(models.TextChoices):
-        ALL = "all", _("all or nothing")
-        VALID = "valid", _("import the valid rows")
+    Mode = ImportMode
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
@@ -297,7 +305,7 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(mode__in=["all", "valid"]), name="import_mode_valid"
+                condition=Q(mode__in=ImportMode.values), name="import_mode_valid"
             ),
         ]
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from centres.models import Centre, Level, Region
+from config.days import local_day_range
 from veterans.idnumbers import normalize_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran, Visit
 
@@ -162,14 +163,9 @@ def user_centre(user: Any) -> Centre | None:
     return Centre.objects.filter(region_id=user.region_id).select_related("region").first()
 
 
-def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
-    return start, start + datetime.timedelta(days=1)
-
-
 def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
-    start, end = local_day_bounds(timezone.localdate())
+    today = timezone.localdate()
+    start, end = local_day_range(today, today)
     return list(
         Visit.objects.visible_to(user)
         .filter(centre=centre, visited_at__gte=start, visited_at__lt=end)

@@ -25,7 +25,7 @@ from veterans.idnumbers import (
 )
 from veterans.models import AuditEntry, ImportJob, Veteran, Visit
 from veterans.selectors import id_number_visible_to
-from veterans.signals import CASE_CATEGORIES, case_requested
+from veterans.signals import CaseCategory, case_requested
 
 # The fields a person edits; the rest is bookkeeping.
 VETERAN_FIELDS = [
@@ -84,7 +84,7 @@ def home_region_check(*, region: Region, by: Any) -> None:
 
 
 def writer_check(by: Any) -> None:
-    """Staff write; officials read (DESIGN.md §1)."""
+    """Staff write; officials read (docs/design.md §1)."""
     if not getattr(by, "is_authenticated", False) or not by.is_staff_member:
         raise PermissionDenied(_("Only staff may change the registry and the visit log."))
 
@@ -240,7 +240,7 @@ def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_catego
         raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
     if not by.may_see(centre.region_id):
         raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
-    if case_category and case_category not in dict(CASE_CATEGORIES):
+    if case_category and case_category not in CaseCategory.values:
         raise ValidationError({"case_category": _("Choose a case category.")})
 
 
