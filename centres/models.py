@@ -40,6 +40,22 @@ def digits_q(digits: str, field: str) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
+def search_q(text: str, *, code_field: str, name_fields: tuple[str, ...]) -> Q:
+    """What a search box means: digits are the start of a region code, other text part of a name."""
+    text = text.strip()
+    if text.isdigit():
+        return digits_q(text, code_field)
+    found = Q()
+    for field in name_fields:
+        found |= Q(**{f"{field}__icontains": text})
+    return found
+
+
+def centre_search_q(text: str) -> Q:
+    """Centres whose region code starts with the typed digits, or whose (region) name matches."""
+    return search_q(text, code_field="region", name_fields=("name", "region__name"))
+
+
 def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
     """The one scoping rule: rows whose region lies in the user's jurisdiction.
 

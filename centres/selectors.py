@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from centres import codes
-from centres.models import Centre, Level, Region, digits_q
+from centres.models import Centre, Level, Region, centre_search_q
 
 
 def region_get_for_user(*, user: Any, code: str) -> Region:
@@ -179,7 +179,4 @@ def _centre_counts(region: Region | None) -> dict[str, int]:
 def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:
     """Centres in the user's jurisdiction whose name or code matches."""
     centres = Centre.objects.visible_to(user).select_related("region")
-    query = query.strip()
-    if query.isdigit():
-        return centres.filter(digits_q(query, "region"))[:limit]
-    return centres.filter(Q(name__icontains=query) | Q(region__name__icontains=query))[:limit]
+    return centres.filter(centre_search_q(query))[:limit]
