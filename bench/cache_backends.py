@@ -17,6 +17,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import django
@@ -78,10 +79,10 @@ def main() -> None:
     for name in up:
         cache = caches[f"up {name}"]
         cache.set("k", {"figure": 1}, 60)
-        get = _per_call_us(lambda c=cache: c.get("k"), args.n)
-        put = _per_call_us(lambda c=cache: c.set("k", {"figure": 1}, 60), args.n)
+        get = _per_call_us(partial(cache.get, "k"), args.n)
+        put = _per_call_us(partial(cache.set, "k", {"figure": 1}, 60), args.n)
         try:
-            miss = _per_call_us(lambda c=caches[f"down {name}"]: c.get("k"), max(args.n // 20, 50))
+            miss = _per_call_us(partial(caches[f"down {name}"].get, "k"), max(args.n // 20, 50))
             outage = f"{miss:.0f}"
         except Exception as exc:
             outage = f"raises {type(exc).__name__}"
