@@ -24,6 +24,7 @@ from cases.selectors import case_list
 from cases.services import TransitionRefused
 from centres.api import CentreCodeField
 from centres.models import User, jurisdiction_q
+from centres.requests import AuthenticatedRequest
 from veterans.models import Veteran
 
 
@@ -58,7 +59,7 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _visible(model: Any, user: Any, pk: int, message: Any) -> Any:
+def _visible(model: Any, user: User, pk: int, message: Any) -> Any:
     found = model.objects.visible_to(user).filter(pk=pk).first()
     if found is None:
         raise serializers.ValidationError(message)
@@ -170,6 +171,8 @@ class CaseViewSet(
 ):
     """Dispute cases received in, or held in, the caller's jurisdiction."""
 
+    request: AuthenticatedRequest
+
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
 
@@ -195,14 +198,14 @@ class CaseViewSet(
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        existing = services.case_by_key(by=request.user, idempotency_key=key)
+        existing = services.case_by_key(by=self.request.user, idempotency_key=key)
         if existing is not None:
             return self._answer(existing)
         data = self._input(CaseCreateSerializer)
         veteran = data.pop("veteran", None)
         try:
             case, created = services.case_open_once(
-                by=request.user, idempotency_key=key,
+                by=self.request.user, idempotency_key=key,
                 veterans=[veteran] if veteran else [], **data,
             )
         except TransitionRefused as exc:
@@ -223,40 +226,40 @@ class CaseViewSet(
 
     @extend_schema(request=AcceptSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
+    def accept(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_accept, AcceptSerializer)
 
     @extend_schema(request=AssignSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str) -> Response:
+    def assign(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_assign, AssignSerializer)
 
     @extend_schema(request=MediateSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def mediate(self, request: Request, pk: str) -> Response:
+    def mediate(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_mediate, MediateSerializer)
 
     @extend_schema(request=EscalateSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def escalate(self, request: Request, pk: str) -> Response:
+    def escalate(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_escalate, EscalateSerializer)
 
     @extend_schema(request=ReferDownSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="refer-down")
-    def refer_down(self, request: Request, pk: str) -> Response:
+    def refer_down(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_refer_down, ReferDownSerializer, centre="to")
 
     @extend_schema(request=ResolveSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, pk: str) -> Response:
+    def resolve(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_resolve, ResolveSerializer)
 
     @extend_schema(request=FollowUpSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="follow-up")
-    def follow_up(self, request: Request, pk: str) -> Response:
+    def follow_up(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_follow_up, FollowUpSerializer)
 
     @extend_schema(request=ExtendSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def extend(self, request: Request, pk: str) -> Response:
+    def extend(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_extend, ExtendSerializer)

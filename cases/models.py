@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre, Level, Region, jurisdiction_q
+from centres.models import Centre, Level, Region, User, jurisdiction_q
 from veterans.signals import CaseCategory as Category  # the one vocabulary, shared with visits
 
 
@@ -68,7 +68,7 @@ class CaseCounter(models.Model):
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: Any) -> CaseQuerySet:
+    def visible_to(self, user: User) -> CaseQuerySet:
         """Cases received in the user's jurisdiction or held there now."""
         return self.filter(
             jurisdiction_q(user, "received_region") | jurisdiction_q(user, "region")
@@ -305,7 +305,7 @@ class CaseEvent(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
-    def visible_to(self, user: Any) -> NotificationQuerySet:
+    def visible_to(self, user: User) -> NotificationQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
 
 

@@ -13,18 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Arrival, Case, CaseEvent, Notification, Status
 from centres import codes
-from centres.models import Level, Region, within_q
+from centres.models import Level, Region, User, within_q
 from centres.selectors import region_get_for_user
 from config.days import local_day_end, local_day_start
 
 
-def case_list(*, user: Any) -> QuerySet[Case]:
+def case_list(*, user: User) -> QuerySet[Case]:
     return Case.objects.visible_to(user).select_related(
         "centre", "received_centre", "assignee"
     )
 
 
-def case_get_for_user(*, user: Any, pk: Any) -> Case:
+def case_get_for_user(*, user: User, pk: Any) -> Case:
     """The case, if the user may see it; 404 for missing and forbidden alike."""
     try:
         pk = int(pk)
@@ -36,7 +36,7 @@ def case_get_for_user(*, user: Any, pk: Any) -> Case:
     return case
 
 
-def case_detail_for_user(*, user: Any, pk: Any) -> Case:
+def case_detail_for_user(*, user: User, pk: Any) -> Case:
     """The case with its veterans and timeline loaded (a fixed number of queries)."""
     case = case_get_for_user(user=user, pk=pk)
     events = CaseEvent.objects.select_related("by", "from_centre", "to_centre").order_by(
@@ -58,7 +58,7 @@ class Tab:
     condition: Q
 
 
-def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
+def queue_tabs(*, user: User, now: datetime.datetime | None = None) -> list[Tab]:
     """The queue's tabs, each a condition on the cases the user sees.
 
     "Escalated to us" is what was escalated to the user's own centre; the other
@@ -79,19 +79,19 @@ def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
     ]
 
 
-def queue_counts(*, user: Any, tabs: list[Tab]) -> dict[str, int]:
+def queue_counts(*, user: User, tabs: list[Tab]) -> dict[str, int]:
     """Every tab's count in one aggregate query."""
     return Case.objects.visible_to(user).aggregate(
         **{tab.key: Count("id", filter=tab.condition) for tab in tabs}
     )
 
 
-def queue_cases(*, user: Any, tab: Tab) -> QuerySet[Case]:
+def queue_cases(*, user: User, tab: Tab) -> QuerySet[Case]:
     order = ["deadline", "id"] if tab.key not in ("closed",) else ["-closed_at", "-id"]
     return case_list(user=user).filter(tab.condition).order_by(*order)
 
 
-def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
+def notification_list(*, user: User, limit: int = 10) -> list[Notification]:
     """The latest reminders to the centres in the user's jurisdiction, for open cases."""
     return list(
         Notification.objects.visible_to(user)
@@ -106,7 +106,7 @@ def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
 
 def case_stats(
     *,
-    user: Any,
+    user: User,
     region: Region | str,
     since: datetime.date | None = None,
     until: datetime.date | None = None,

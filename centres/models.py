@@ -7,17 +7,12 @@ indexed column, with no join and no recursion.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from centres import codes
-
-if TYPE_CHECKING:
-    from centres.models import User as UserType
 
 
 class Level(models.TextChoices):
@@ -56,7 +51,7 @@ def centre_search_q(text: str) -> Q:
     return search_q(text, code_field="region", name_fields=("name", "region__name"))
 
 
-def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
+def jurisdiction_q(user: User, field: str = "region") -> Q:
     """The one scoping rule: rows whose region lies in the user's jurisdiction.
 
     A user without a region is nationwide. Anyone not signed in sees nothing.
@@ -74,7 +69,7 @@ class RegionQuerySet(models.QuerySet["Region"]):
         code = region if isinstance(region, str) else region.code
         return self.filter(within_q(code, "code"))
 
-    def visible_to(self, user: Any) -> RegionQuerySet:
+    def visible_to(self, user: User) -> RegionQuerySet:
         return self.filter(jurisdiction_q(user, "code"))
 
 
@@ -129,7 +124,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         code = region if isinstance(region, str) else region.code
         return self.filter(within_q(code, "region"))
 
-    def visible_to(self, user: Any) -> CentreQuerySet:
+    def visible_to(self, user: User) -> CentreQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
 
 

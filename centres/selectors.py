@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -14,10 +14,10 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from centres import codes
-from centres.models import Centre, Level, Region, centre_search_q
+from centres.models import Centre, Level, Region, User, centre_search_q
 
 
-def region_get_for_user(*, user: Any, code: str) -> Region:
+def region_get_for_user(*, user: User, code: str) -> Region:
     """The region, if it lies in the user's jurisdiction; 404 otherwise.
 
     Missing, malformed and forbidden codes answer alike.
@@ -32,7 +32,7 @@ def region_get_for_user(*, user: Any, code: str) -> Region:
     return region
 
 
-def centre_get_for_user(*, user: Any, code: str) -> Centre:
+def centre_get_for_user(*, user: User, code: str) -> Centre:
     """The centre of a region in the user's jurisdiction; 404 otherwise."""
     region = region_get_for_user(user=user, code=code)
     centre = Centre.objects.filter(region=region).select_related("region").first()
@@ -41,7 +41,7 @@ def centre_get_for_user(*, user: Any, code: str) -> Centre:
     return centre
 
 
-def user_root_region(user: Any) -> Region | None:
+def user_root_region(user: User) -> Region | None:
     """The top of what the user sees: their jurisdiction, or None for the nation."""
     if user.region_id is None:
         return None
@@ -176,7 +176,7 @@ def _centre_counts(region: Region | None) -> dict[str, int]:
     return dict(centres.values_list("level").annotate(n=Count("id")).order_by())
 
 
-def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:
+def centre_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Centre]:
     """Centres in the user's jurisdiction whose name or code matches."""
     centres = Centre.objects.visible_to(user).select_related("region")
     return centres.filter(centre_search_q(query))[:limit]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from centres.requests import AuthenticatedHttpRequest
 from centres.sections import centre_sections
 from centres.selectors import (
     centre_counts_by_level,
@@ -26,9 +27,9 @@ HOME_ROUTES = {
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     """Send each role where it works."""
-    for name in HOME_ROUTES.get(request.user.role, HOME_ROUTES["staff"]):  # type: ignore[union-attr]
+    for name in HOME_ROUTES.get(request.user.role, HOME_ROUTES["staff"]):
         try:
             return redirect(reverse(name))
         except NoReverseMatch:
@@ -37,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Browse the centres from the user's root down to the villages, or search."""
     root = user_root_region(request.user)
     code = request.GET.get("region", "")
@@ -56,7 +57,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def centre_detail(request: HttpRequest, code: str) -> HttpResponse:
+def centre_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     centre = centre_get_for_user(user=request.user, code=code)
     root = user_root_region(request.user)
     region = centre.region

@@ -14,12 +14,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres import codes
 from centres.filters import REGION_CODE_SCHEMA
+from centres.requests import AuthenticatedRequest
 from dashboards.models import NATION
 from dashboards.selectors import Period, area_get_for_user, case_stats, visit_stats
 
@@ -108,6 +108,7 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 class StatsView(APIView):
+    request: AuthenticatedRequest
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -118,7 +119,7 @@ class StatsView(APIView):
             self.request.accepted_media_type = JSONRenderer.media_type
         return response
 
-    def period_and_region(self, request: Request) -> tuple[Any, Period]:
+    def period_and_region(self, request: AuthenticatedRequest) -> tuple[Any, Period]:
         query = StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         region = area_get_for_user(user=request.user, code=query.validated_data["region"])
@@ -156,7 +157,7 @@ class CaseStatsView(StatsView):
     """Case statistics of a region's subtree, counted by the region where cases were received."""
 
     @extend_schema(parameters=PARAMETERS, responses=responses(CaseStats))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         region, period = self.period_and_region(request)
         return Response(case_stats(region=region, period=period))
 
@@ -165,6 +166,6 @@ class VisitStatsView(StatsView):
     """Visits in a region's subtree, by channel and purpose."""
 
     @extend_schema(parameters=PARAMETERS, responses=responses(VisitStats))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         region, period = self.period_and_region(request)
         return Response(visit_stats(region=region, period=period))

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cases.models import Case, Status
 from centres.codes import code_range
-from centres.models import Region
+from centres.models import Region, User
 from centres.selectors import (
     ChildKeys,
     ChildRow,
@@ -78,7 +78,7 @@ class Period:
         return cases
 
 
-def area_get_for_user(*, user: Any, code: str | None) -> Region | None:
+def area_get_for_user(*, user: User, code: str | None) -> Region | None:
     """The region a dashboard shows: the given code (404 outside), else the user's own area.
 
     The nation's code (zeros) names the whole country, for nationwide users only.
@@ -343,7 +343,7 @@ class Dashboard:
 
 
 def dashboard_get(
-    *, user: Any, region: Region | None, period: Period, now: datetime.datetime | None = None
+    *, user: User, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> Dashboard:
     """Everything a dashboard shows, cached until the rollups change (or 10 minutes pass).
 
@@ -361,7 +361,7 @@ def dashboard_get(
     return dashboard
 
 
-def _target_summary(*, user: Any, region: Region | None, year: int) -> TargetSummary:
+def _target_summary(*, user: User, region: Region | None, year: int) -> TargetSummary:
     rows = target_rows(user=user, year=year, region_code=region.code if region else None)
     return TargetSummary(
         year=year,
@@ -373,7 +373,7 @@ def _target_summary(*, user: Any, region: Region | None, year: int) -> TargetSum
 
 
 def _dashboard_compute(
-    *, user: Any, region: Region | None, period: Period, now: datetime.datetime
+    *, user: User, region: Region | None, period: Period, now: datetime.datetime
 ) -> Dashboard:
     own = AreaFigures(
         region=region,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from centres.requests import AuthenticatedHttpRequest
 from centres.selectors import region_ancestors, user_root_region
 from dashboards.charts import bar_chart
 from dashboards.exports import ledger_columns, ledger_values, ledger_workbook
@@ -21,7 +22,7 @@ SORTS = {
 
 
 @login_required
-def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
     form = PeriodForm(request.GET or None)
     board = dashboard_get(user=request.user, region=region, period=form.period())
@@ -53,7 +54,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 
 @login_required
-def dashboard_export(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def dashboard_export(request: AuthenticatedHttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
     period = PeriodForm(request.GET or None).period()
     board = dashboard_get(user=request.user, region=region, period=period)

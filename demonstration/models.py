@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre, Region, jurisdiction_q
+from centres.models import Centre, Region, User, jurisdiction_q
 
 EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
 
@@ -142,7 +142,7 @@ class StandardItem(models.Model):
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
-    def visible_to(self, user: Any) -> AssessmentQuerySet:
+    def visible_to(self, user: User) -> AssessmentQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
 
 
@@ -285,7 +285,7 @@ class AssessmentEvent(models.Model):
 
 
 class DesignationQuerySet(models.QuerySet["Designation"]):
-    def visible_to(self, user: Any) -> DesignationQuerySet:
+    def visible_to(self, user: User) -> DesignationQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
 
     def in_force(self, year: int) -> DesignationQuerySet:
@@ -377,7 +377,7 @@ class Designation(models.Model):
 
 
 class TargetSnapshotQuerySet(models.QuerySet["TargetSnapshot"]):
-    def visible_to(self, user: Any) -> TargetSnapshotQuerySet:
+    def visible_to(self, user: User) -> TargetSnapshotQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
 
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from centres.api import CentreCodeField, CodeField, RegionCodeField
 from centres.models import Level
+from centres.requests import AuthenticatedRequest
 from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
 from veterans.filters import VeteranFilter, VisitFilter
@@ -119,6 +120,7 @@ LOGGABLE_OUTCOMES = [c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.C
 
 class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """A visit as the API answers it; what a client sends is a `VisitInputSerializer`."""
+    request: AuthenticatedRequest
 
     veteran = serializers.IntegerField(source="veteran_id", read_only=True)
     veteran_name = serializers.CharField(source="veteran.name", read_only=True)
@@ -142,6 +144,7 @@ class VisitInputSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
     together by one query (`visit_parties`) once the fields are well formed, rather
     than one query each by related fields.
     """
+    request: AuthenticatedRequest
 
     veteran = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
                                        help_text="The veteran's id.")
@@ -172,6 +175,8 @@ class VeteranViewSet(
 ):
     """Veterans in the caller's jurisdiction. ID numbers are masked in every answer."""
 
+    request: AuthenticatedRequest
+
     serializer_class = VeteranSerializer
     filterset_class = VeteranFilter
     permission_classes = [StaffWritesOfficialsRead]
@@ -192,6 +197,8 @@ class VisitViewSet(
     viewsets.GenericViewSet,
 ):
     """Visits logged at the centres of the caller's jurisdiction."""
+
+    request: AuthenticatedRequest
 
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
@@ -218,14 +225,14 @@ class VisitViewSet(
         if not serializer.is_valid():
             # A retry answers its first visit even when its body no longer validates
             # (the veteran moved away since); a valid one finds it in `visit_log`.
-            existing = services.visit_by_key(by=request.user, idempotency_key=key)
+            existing = services.visit_by_key(by=self.request.user, idempotency_key=key)
             if existing is not None:
                 return Response(self.answer(existing), status=status.HTTP_200_OK)
             serializer.is_valid(raise_exception=True)  # raises the errors found above
         data = serializer.validated_data
         try:
             visit, created = services.visit_log(
-                by=request.user,
+                by=self.request.user,
                 veteran=data["veteran"],
                 centre=data["centre"],
                 channel=data["channel"],

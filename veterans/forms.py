@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Region
+from centres.models import Region, User
 from veterans.idnumbers import birth_date_of, normalize_id_number
 from veterans.models import ImportJob, Veteran, Visit
 from veterans.selectors import veteran_possible_duplicates
@@ -53,7 +53,7 @@ class VeteranForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args: Any, user: Any, regions: list[Region] | None = None,
+    def __init__(self, *args: Any, user: User, regions: list[Region] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
@@ -169,7 +169,7 @@ class VisitForm(forms.Form):
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
-    def __init__(self, *args: Any, user: Any, cases_enabled: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, cases_enabled: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.cases_enabled = cases_enabled

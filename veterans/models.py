@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre, Region, jurisdiction_q
+from centres.models import Centre, Region, User, jurisdiction_q
 
 
 class VeteranQuerySet(models.QuerySet["Veteran"]):
-    def visible_to(self, user: Any) -> VeteranQuerySet:
+    def visible_to(self, user: User) -> VeteranQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
 
 
@@ -88,7 +88,7 @@ class Veteran(models.Model):
 
 
 class VisitQuerySet(models.QuerySet["Visit"]):
-    def visible_to(self, user: Any) -> VisitQuerySet:
+    def visible_to(self, user: User) -> VisitQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
 
 
@@ -250,7 +250,7 @@ class AuditEntry(models.Model):
 
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
-    def visible_to(self, user: Any) -> ImportJobQuerySet:
+    def visible_to(self, user: User) -> ImportJobQuerySet:
         """A job is seen in the jurisdiction of the one who started it: by them,
         their colleagues and the levels above (a nationwide job, nationwide only)."""
         return self.filter(jurisdiction_q(user, "region"))

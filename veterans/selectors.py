@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from centres.models import Centre, Level, Region
+from centres import codes
+from centres.models import Centre, Level, Region, User
 from config.days import local_day_range
 from veterans.idnumbers import normalize_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran, Visit
@@ -18,7 +19,7 @@ from veterans.models import AuditEntry, ImportJob, Veteran, Visit
 SEARCH_LIMIT = 10
 
 
-def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
+def id_number_visible_to(user: User, veteran: Veteran) -> bool:
     """Who may read a full ID number (on the detail page only, audited).
 
     Staff whose jurisdiction is the veteran's county or lower (the people who
@@ -31,10 +32,12 @@ def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
     if user.is_official:
         return True
     region = user.region_id
-    return bool(region) and user.region.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
+    return region is not None and codes.level_of(region) in (
+        Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE
+    )
 
 
-def veteran_get_for_user(*, user: Any, pk: int | str) -> Veteran:
+def veteran_get_for_user(*, user: User, pk: int | str) -> Veteran:
     """The veteran, if in the user's jurisdiction; 404 for missing and forbidden alike."""
     try:
         key = int(pk)
@@ -64,7 +67,7 @@ def veteran_search_q(query: str) -> Q:
     return Q(name__icontains=query)
 
 
-def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Veteran]:
+def veteran_search(*, user: User, query: str, limit: int = SEARCH_LIMIT) -> list[Veteran]:
     """A handful of matches for the visit page's search-as-you-type."""
     if len(query.strip()) < 1:
         return []
@@ -76,7 +79,7 @@ def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[
     )
 
 
-def veteran_list(*, user: Any) -> QuerySet[Veteran]:
+def veteran_list(*, user: User) -> QuerySet[Veteran]:
     return (
         Veteran.objects.visible_to(user)
         .select_related("region")
@@ -98,7 +101,7 @@ def veteran_possible_duplicates(
     )
 
 
-def veteran_visits(*, user: Any, veteran: Veteran, limit: int = 200) -> list[Visit]:
+def veteran_visits(*, user: User, veteran: Veteran, limit: int = 200) -> list[Visit]:
     return list(
         Visit.objects.visible_to(user)
         .filter(veteran=veteran)
@@ -107,7 +110,7 @@ def veteran_visits(*, user: Any, veteran: Veteran, limit: int = 200) -> list[Vis
     )
 
 
-def visit_list(*, user: Any) -> QuerySet[Visit]:
+def visit_list(*, user: User) -> QuerySet[Visit]:
     return (
         Visit.objects.visible_to(user)
         .select_related("veteran", "centre", "recorded_by")
@@ -125,7 +128,7 @@ _PARTIES_SQL = (
 
 
 def visit_parties(
-    *, user: Any, veteran_id: int, centre_code: str
+    *, user: User, veteran_id: int, centre_code: str
 ) -> tuple[Veteran | None, Centre | None]:
     """The veteran and the centre a visit names, each None unless the user may see it.
 
@@ -156,14 +159,14 @@ def visit_parties(
     return veteran, centre
 
 
-def user_centre(user: Any) -> Centre | None:
+def user_centre(user: User) -> Centre | None:
     """The centre where a staff member logs visits: the one of their jurisdiction."""
     if not getattr(user, "region_id", None):
         return None
     return Centre.objects.filter(region_id=user.region_id).select_related("region").first()
 
 
-def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
+def visits_today(*, user: User, centre: Centre, limit: int = 200) -> list[Visit]:
     today = timezone.localdate()
     start, end = local_day_range(today, today)
     return list(
@@ -174,7 +177,7 @@ def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
     )
 
 
-def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
+def home_regions_for(user: User, *, limit: int = 2000) -> list[Region]:
     """Villages and townships a staff member may register a veteran in (one query)."""
     return list(
         Region.objects.visible_to(user)
@@ -184,14 +187,14 @@ def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
     )
 
 
-def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
+def audit_trail_for_user(*, user: User, obj: Any) -> list[AuditEntry]:
     """The trail of a record the user already sees; officials read it."""
     if not getattr(user, "is_official", False):
         return []
     return list(AuditEntry.objects.for_object(obj).select_related("actor").order_by("-at", "-id"))
 
 
-def import_job_get_for_user(*, user: Any, pk: int | str) -> ImportJob:
+def import_job_get_for_user(*, user: User, pk: int | str) -> ImportJob:
     try:
         key = int(pk)
     except (TypeError, ValueError) as exc:

@@ -13,7 +13,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, User
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
@@ -75,7 +75,7 @@ def id_number_clean(
     return value
 
 
-def home_region_check(*, region: Region, by: Any) -> None:
+def home_region_check(*, region: Region, by: User) -> None:
     """A veteran lives in a village or township inside the user's jurisdiction."""
     if not by.may_see(region.code):
         raise ValidationError({"region": _("No such region in your jurisdiction.")})
@@ -83,7 +83,7 @@ def home_region_check(*, region: Region, by: Any) -> None:
         raise ValidationError({"region": _("Choose a village or a township.")})
 
 
-def writer_check(by: Any) -> None:
+def writer_check(by: User) -> None:
     """Staff write; officials read (docs/design.md §1)."""
     if not getattr(by, "is_authenticated", False) or not by.is_staff_member:
         raise PermissionDenied(_("Only staff may change the registry and the visit log."))
@@ -110,7 +110,7 @@ def _complete(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
+def veteran_create(*, by: User, data: Mapping[str, Any]) -> Veteran:
     """Register a veteran. Raises ValidationError (DuplicateIdNumber for a known number)."""
     writer_check(by)
     values = {key: data[key] for key in VETERAN_FIELDS if key in data and data[key] is not None}
@@ -138,7 +138,7 @@ def veteran_create(*, by: Any, data: Mapping[str, Any]) -> Veteran:
 
 
 @transaction.atomic
-def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Veteran:
+def veteran_update(*, veteran: Veteran, by: User, data: Mapping[str, Any]) -> Veteran:
     """Change a veteran; the audit entry holds each changed field as [before, after]."""
     writer_check(by)
     changed: dict[str, Any] = {}
@@ -175,7 +175,7 @@ def veteran_update(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Vet
 
 
 @transaction.atomic
-def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
+def veteran_id_number_reveal(*, veteran: Veteran, by: User) -> str:
     """The full number, for a user allowed to see it; the read is audited."""
     if not id_number_visible_to(by, veteran):
         raise PermissionDenied
@@ -183,7 +183,7 @@ def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
     return veteran.id_number
 
 
-def visit_by_key(*, by: Any, idempotency_key: str) -> Visit | None:
+def visit_by_key(*, by: User, idempotency_key: str) -> Visit | None:
     if not idempotency_key:
         return None
     visit = (
@@ -231,7 +231,7 @@ def _visit_insert_unless_key_taken(visit: Visit) -> bool:
     return True
 
 
-def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
+def _visit_scope_check(*, by: User, veteran: Veteran, centre: Centre, case_category: str) -> None:
     """The veteran and the centre lie in the user's jurisdiction, the category exists.
 
     The region codes of the rows as loaded are compared with the user's: no query.
@@ -247,7 +247,7 @@ def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_catego
 @transaction.atomic
 def visit_log(
     *,
-    by: Any,
+    by: User,
     veteran: Veteran,
     centre: Centre,
     channel: str,
@@ -313,7 +313,7 @@ def visit_log(
     return visit, True
 
 
-def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None:
+def _case_request(*, visit: Visit, category: str, summary: str, by: User) -> None:
     """Ask the cases room to open the case; a refusal rolls the visit back.
 
     Every receiver runs (send_robust); the first one that fails becomes a
@@ -334,7 +334,7 @@ def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None
 
 @transaction.atomic
 def visit_log_for_new_veteran(
-    *, by: Any, veteran_data: Mapping[str, Any], idempotency_key: str = "", **visit: Any
+    *, by: User, veteran_data: Mapping[str, Any], idempotency_key: str = "", **visit: Any
 ) -> tuple[Visit, bool]:
     """Register a veteran and log the visit in one step (the inline form).
 
@@ -357,7 +357,7 @@ def visit_log_for_new_veteran(
 
 
 @transaction.atomic
-def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
+def import_job_create(*, by: User, upload: Any, mode: str) -> ImportJob:
     """Store the upload and queue its import once the job row is committed."""
     writer_check(by)
     job = ImportJob(

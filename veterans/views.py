@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from centres.requests import AuthenticatedHttpRequest
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
 from veterans.filters import VeteranFilter, VisitFilter
@@ -30,8 +31,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not request.user.is_staff_member:  # type: ignore[union-attr]
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
+    if not request.user.is_staff_member:
         raise PermissionDenied(_("Only staff may change the registry and the visit log."))
 
 
@@ -57,7 +58,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_new(request: HttpRequest) -> HttpResponse:
+def visit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log a visit: find or register the veteran, say why they came, save, next."""
     _staff_only(request)
     user = request.user
@@ -126,7 +127,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def veteran_search(request: HttpRequest) -> JsonResponse:
+def veteran_search(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Search-as-you-type for the visit page: a few veterans, ID numbers masked."""
     found = selectors.veteran_search(user=request.user, query=request.GET.get("q", ""))
     return JsonResponse({
@@ -159,7 +160,7 @@ def _export(
 
 @login_required
 @require_GET
-def visit_export(request: HttpRequest) -> HttpResponseBase:
+def visit_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     visits = selectors.visit_list(user=request.user)
     return _export(request, VisitFilter(request.GET, queryset=visits), visits_export, "visits")
 
@@ -168,7 +169,7 @@ def visit_export(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @require_GET
-def veteran_list(request: HttpRequest) -> HttpResponse:
+def veteran_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = VeteranFilter(request.GET, queryset=selectors.veteran_list(user=request.user))
     page = Paginator(filterset.qs if filterset.is_valid() else filterset.queryset.none(),
                      PAGE_SIZE).get_page(request.GET.get("page"))
@@ -183,7 +184,7 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def veteran_export(request: HttpRequest) -> HttpResponseBase:
+def veteran_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     veterans = selectors.veteran_list(user=request.user)
     return _export(
         request, VeteranFilter(request.GET, queryset=veterans), veterans_export, "veterans"
@@ -192,7 +193,7 @@ def veteran_export(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def veteran_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The veteran, the visit history and, for officials, the audit trail.
 
     POST reveals the full ID number to a user allowed to see it, and audits it.
@@ -211,7 +212,7 @@ def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
+def _save_veteran(request: AuthenticatedHttpRequest, form: VeteranForm) -> Any:
     try:
         if form.instance_before is not None:
             return services.veteran_update(
@@ -228,7 +229,7 @@ def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_new(request: HttpRequest) -> HttpResponse:
+def veteran_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     regions = selectors.home_regions_for(request.user)
     form = VeteranForm(request.POST or None, user=request.user, regions=regions)
@@ -242,7 +243,7 @@ def veteran_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def veteran_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     veteran = selectors.veteran_get_for_user(user=request.user, pk=pk)
     before = selectors.veteran_get_for_user(user=request.user, pk=pk)
@@ -261,7 +262,7 @@ def veteran_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -275,13 +276,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _xlsx(template_workbook(), "veterans-import-template.xlsx")
 
 
 @login_required
 @require_GET
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     return render(request, "veterans/import_job.html", {
         "job": job, "progress": import_progress(job.pk), "errors": job.errors[:100],
@@ -290,7 +291,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def import_job_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     # The cache holds the progress of a running job; a finished one answers from its row.
     progress = (
@@ -309,6 +310,6 @@ def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     return _xlsx(error_report_workbook(job.errors), f"import-{job.pk}-errors.xlsx")
