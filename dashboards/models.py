@@ -21,14 +21,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from centres import codes
+from veterans.models import VisitChannel, VisitPurpose
 
 NATION = codes.NATION
 
-VISIT_CHANNELS = ("in_person", "phone", "online", "home_visit")
-VISIT_PURPOSES = (
-    "policy", "employment", "assistance", "rights", "card", "counselling", "honours", "other",
-)
-LEVELS = ("village", "township", "county", "city", "province")
+# The fixed codes, from the rooms that define them (one counter column per code).
+VISIT_CHANNELS: tuple[str, ...] = tuple(VisitChannel.values)
+VISIT_PURPOSES: tuple[str, ...] = tuple(VisitPurpose.values)
+LEVELS: tuple[str, ...] = tuple(reversed(codes.LEVELS_TOP_DOWN))  # village first
 
 # Every counter column, in a fixed order: the rollup code, the verification and
 # the exports all iterate this list.
