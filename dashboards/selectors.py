@@ -98,8 +98,8 @@ def _rows(region: Region | None, period: Period) -> QuerySet[DailyStat]:
     return period.days(DailyStat.objects.filter(region_code=area_code(region)))
 
 
-# Written once: the ORM spends about 5 ms compiling thirty Sum() expressions per
-# call (measured at national scale), four times what the database takes to answer.
+# Written once: compiling thirty Sum() expressions per call through the ORM cost
+# more than the database's answer (measured: docs/scaling.md, §3).
 _SUMS = ", ".join(f"sum({name})" for name in COUNTERS)
 
 
