@@ -63,6 +63,7 @@ class Client:
     def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.conn: http.client.HTTPConnection | None = None
+        self.last_headers: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
@@ -75,6 +76,7 @@ class Client:
                 self.conn.request(method, path, body=body, headers=headers or {})
                 response = self.conn.getresponse()
                 data = response.read()
+                self.last_headers = {k.lower(): v for k, v in response.getheaders()}
             except (http.client.HTTPException, ConnectionError) as exc:
                 self.close()
                 if attempt == 2:

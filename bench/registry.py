@@ -179,6 +179,31 @@ def visits_of_county(ctx: BenchContext) -> Probe | Skipped:
     return _route_or_skip(path, "issue 3") or Probe(path)
 
 
+@probe("GET /api/v1/veterans/ (first page, nationwide)")
+def veterans_nationwide(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/veterans/")
+
+
+@probe("GET /api/v1/visits/ (first page, nationwide)")
+def visits_nationwide(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/visits/")
+
+
+@probe("GET /api/v1/cases/ (first page, nationwide)")
+def cases_nationwide(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/cases/")
+
+
+@probe("GET /api/v1/veterans/?search=王 (one character, nationwide)")
+def name_search_one_character(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/veterans/?search=%E7%8E%8B")
+
+
+@probe("GET /api/v1/veterans/?search=<three characters> (nationwide)")
+def name_search_three_characters(ctx: BenchContext) -> Probe | Skipped:
+    return Probe("/api/v1/veterans/?search=%E7%8E%8B%E5%BB%BA%E5%9B%BD")  # 王建国
+
+
 @probe("page /centres/ (directory, the nation)")
 def directory_nation(ctx: BenchContext) -> Probe | Skipped:
     return Probe("/centres/", auth="session")
@@ -437,6 +462,19 @@ VISIT_POST = "POST /api/v1/visits/ (log a visit, Idempotency-Key), paced"
 VISIT_POST_SATURATION = "POST /api/v1/visits/ (log a visit, Idempotency-Key), back to back"
 
 
+# The national lists (issue 21) and the proxy shape (bench.run.measure_proxy).
+NATIONAL_LISTS = (
+    "GET /api/v1/veterans/ (first page, nationwide)",
+    "GET /api/v1/visits/ (first page, nationwide)",
+    "GET /api/v1/cases/ (first page, nationwide)",
+    "GET /api/v1/regions/ (first page, nationwide)",
+    "GET /api/v1/veterans/?search=王 (one character, nationwide)",
+)
+PROXY_STATIC = "static file through nginx"
+PROXY_REVALIDATED = "GET /api/v1/stats/cases/?region=<province> through nginx, If-None-Match (304)"
+PROXY_FULL = "GET /api/v1/stats/cases/?region=<province> through nginx (full answer)"
+
+
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal with what this run measured, or `None` where it measured nothing."""
     rows: list[dict[str, Any]] = []
@@ -498,6 +536,23 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             and imported["peak_memory_mb"] <= 500 and imported["errors"] == 0)
     else:
         add("Excel import of 100,000 veterans ≤ 60 s and ≤ 500 MB (issue 3)", None, None)
+    national = [r for r in latency if r["name"] in NATIONAL_LISTS]
+    if national:
+        worst = max(national, key=lambda r: r["p95_ms"] or 0)
+        add("national list pages and one-character name search p95 < 50 ms (issue 21)",
+            f"p95 {worst['p95_ms']} ms ({worst['name']})", (worst["p95_ms"] or 1e9) < 50)
+    else:
+        add("national list pages and one-character name search p95 < 50 ms (issue 21)",
+            None, None)
+    proxy = {r["name"]: r for r in (results.get("proxy") or {}).get("rows", [])}
+    revalidated, static = proxy.get(PROXY_REVALIDATED), proxy.get(PROXY_STATIC)
+    if revalidated and static and static["p95_ms"]:
+        ratio = round(revalidated["p95_ms"] / static["p95_ms"], 1)
+        add("statistics through the proxy ≤ 2× a static file through the proxy (issue 21)",
+            f"p95 {revalidated['p95_ms']} ms vs {static['p95_ms']} ms: {ratio}×", ratio <= 2)
+    else:
+        add("statistics through the proxy ≤ 2× a static file through the proxy (issue 21)",
+            None, None)
     recompute = next((r for r in results.get("timings", [])
                       if r["name"].startswith("target snapshots recomputed")), None)
     if recompute:

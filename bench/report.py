@@ -67,6 +67,17 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {r['errors']} |"
         )
     lines.append("")
+    proxy = results.get("proxy")
+    if proxy:
+        lines += [
+            f"## Through nginx (the proxy shape, {proxy['rounds']} interleaved rounds)",
+            "",
+            "| measurement | n | p50 ms | p95 ms | p99 ms | answers |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        lines += [f"| {r['name']} | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
+                  f"{_ms(r['p99_ms'])} | {r['statuses']} |" for r in proxy["rows"]]
+        lines.append("")
     if results["loads"]:
         lines += [
             "## Under load (concurrent users on loopback)",

@@ -337,6 +337,53 @@ def measure_probes(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, s
     return {"rounds": rounds, "rows": rows}
 
 
+def measure_proxy(ctx: Any, args: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    """The proxy shape: nginx (docker/nginx/portal.conf.template) in front of gunicorn. A
+    statistics request revalidated through it (If-None-Match, answered 304) next to a
+    static file through it, one request each per round."""
+    from bench.http import Client, Samples
+    from bench.proxy import NGINX, nginx_in_front
+    from bench.registry import PROXY_FULL, PROXY_REVALIDATED, PROXY_STATIC
+
+    if NGINX is None:
+        notes.append("proxy shape: not measured, nginx is not installed")
+        return None
+    stats = f"/api/v1/stats/cases/?region={ctx.province}"
+    with tempfile.TemporaryDirectory() as folder, nginx_in_front(
+        Path(folder), upstream=f"{HOST}:{args.port}", static_root=ROOT / "staticfiles"
+    ) as base:
+        port = int(base.rsplit(":", 1)[1])
+        first = Client(HOST, port)
+        status, _, _ = first.request("GET", stats, None, ctx.headers("token"))
+        etag = first.last_headers.get("etag")
+        first.close()
+        if status != 200 or not etag:
+            notes.append(f"proxy shape: not measured, statistics answered {status} without ETag")
+            return None
+        shapes = {
+            PROXY_STATIC: ("/static/css/portal.css", {}, 200),
+            PROXY_REVALIDATED: (stats, {**ctx.headers("token"), "If-None-Match": etag}, 304),
+            PROXY_FULL: (stats, ctx.headers("token"), 200),
+        }
+        clients = {name: Client(HOST, port) for name in shapes}
+        samples = {name: Samples() for name in shapes}
+        order = list(shapes)
+        rng = random.Random(args.seed)
+        deadline = time.monotonic() + args.latency_seconds / 3
+        rounds = 0
+        while rounds < args.rounds and time.monotonic() < deadline:
+            rng.shuffle(order)
+            for name in order:
+                path, headers, expected = shapes[name]
+                status, _, elapsed = clients[name].request("GET", path, None, headers)
+                samples[name].add(elapsed, status, status == expected)
+            rounds += 1
+        for client in clients.values():
+            client.close()
+    return {"rounds": rounds, "rows": [{"name": name, "path": shapes[name][0],
+                                        **samples[name].summary()} for name in shapes]}
+
+
 def measure_loads(ctx: Any, args: argparse.Namespace, skipped: list[dict[str, str]]
                   ) -> list[dict[str, Any]]:
     from bench.http import run_users
@@ -452,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     with server:
         print("latency: interleaved rounds ...", flush=True)
         latency = measure_probes(ctx, args, skipped)
+        proxy = measure_proxy(ctx, args, notes)
         loads = measure_visit_loads(ctx, args, notes) + measure_loads(ctx, args, skipped)
         mixed = measure_mixed(ctx, args, notes)
     timings = measure_timings(ctx, args, skipped)
@@ -469,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         "server": {"command": " ".join(server.command()[1:])},
         "generation": generation,
         "latency": latency,
+        "proxy": proxy,
         "loads": loads,
         "timings": timings,
         "mixed_load": mixed,

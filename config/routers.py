@@ -1,8 +1,15 @@
 """Reads that may be a second stale go to a read replica; everything else to the primary.
 
 A replica is used only when `DATABASE_REPLICA_URL` configures the `replica` alias,
-and only for reads made inside `reading_from_replica()` (or a view decorated with
-`replica_reads`): dashboards and the statistics API declare it, nothing else does.
+and only for reads made inside `reading_from_replica()`: the views named in
+`REPLICA_READ_VIEWS` (dashboards, the statistics API, exports and the ledger) enter
+it through `PrimaryPinMiddleware.process_view`, a task or command by the context
+manager; nothing else does.
+
+A replica that does not answer, or whose replay lags more than
+`REPLICA_MAX_LAG_SECONDS` behind what it has received, is passed over: reads go to
+the primary, a warning is logged once per change of state, and `/healthz/` says
+so. The check costs one query per `REPLICA_CHECK_SECONDS` per process.
 
 Reads that follow a write go to the primary: once a request has written, the
 rest of it reads from the primary, and `PrimaryPinMiddleware` sets a cookie so
@@ -15,16 +22,20 @@ from the primary.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+
+from config.urlnames import resolved_view_in, view_name_matches
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -34,11 +45,78 @@ _replica_reads: ContextVar[bool] = ContextVar("fengqiao_replica_reads", default=
 _pinned: ContextVar[bool] = ContextVar("fengqiao_primary_pinned", default=False)
 _wrote: ContextVar[bool] = ContextVar("fengqiao_wrote", default=False)
 
+logger = logging.getLogger(__name__)
+
+# Replay lag in seconds: none while the standby has replayed all it received,
+# otherwise how long ago the last replayed transaction committed on the primary.
+LAG_SQL = """
+    SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
+           END
+"""
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def replica_configured() -> bool:
     return REPLICA in connections.settings
+
+
+@dataclass
+class ReplicaState:
+    usable: bool
+    reason: str  # "ok", "lagging", "down" or "not configured"
+    lag_seconds: float | None
+    checked_at: float
+
+
+_state: ReplicaState | None = None
+
+
+def replica_state(*, fresh: bool = False) -> ReplicaState:
+    """Whether the replica may serve reads now, checked at most every REPLICA_CHECK_SECONDS."""
+    global _state
+    now = time.monotonic()
+    if not replica_configured():
+        return ReplicaState(False, "not configured", None, now)
+    recent = _state is not None and now - _state.checked_at < settings.REPLICA_CHECK_SECONDS
+    if recent and not fresh:
+        assert _state is not None
+        return _state
+    previous = _state
+    replica = connections[REPLICA]
+    try:
+        with replica.cursor() as cursor:
+            # Only PostgreSQL reports replay; another engine's "replica" is taken as current.
+            cursor.execute(LAG_SQL if replica.vendor == "postgresql" else "SELECT 0")
+            lag = float(cursor.fetchone()[0])
+    except DatabaseError as exc:
+        replica.close()
+        _state = ReplicaState(False, "down", None, now)
+        if previous is None or previous.reason != "down":
+            logger.warning("Read replica unreachable, reading from the primary: %s", exc)
+        return _state
+    if lag > settings.REPLICA_MAX_LAG_SECONDS:
+        _state = ReplicaState(False, "lagging", lag, now)
+        if previous is None or previous.reason != "lagging":
+            logger.warning("Read replica lags %.1f s (limit %s s), reading from the primary",
+                           lag, settings.REPLICA_MAX_LAG_SECONDS)
+    else:
+        _state = ReplicaState(True, "ok", lag, now)
+        if previous is not None and previous.reason != "ok":
+            logger.warning("Read replica back (lag %.1f s), reading from it again", lag)
+    return _state
+
+
+def replica_state_forget() -> None:
+    """Check the replica again at the next read (tests, and after a failover)."""
+    global _state
+    _state = None
+
+
+def replica_view(view_name: str) -> bool:
+    """Whether a URL name is one whose reads may come from the replica."""
+    return view_name_matches(view_name, settings.REPLICA_READ_VIEWS)
 
 
 @contextmanager
@@ -76,7 +154,7 @@ def primary_scope(*, pinned: bool = False) -> Iterator[Callable[[], bool]]:
 
 class PrimaryReplicaRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
-        if _replica_reads.get() and not _pinned.get() and replica_configured():
+        if _replica_reads.get() and not _pinned.get() and replica_state().usable:
             return REPLICA
         return PRIMARY
 
@@ -94,7 +172,10 @@ class PrimaryReplicaRouter:
 
 
 class PrimaryPinMiddleware:
-    """Scope the routing to the request; after a write, read from the primary for a while."""
+    """Scope the routing to the request; after a write, read from the primary for a while.
+
+    The views named in REPLICA_READ_VIEWS read from the replica (when one is usable).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -112,3 +193,8 @@ class PrimaryPinMiddleware:
                                     httponly=True, samesite="Lax",
                                     secure=settings.SESSION_COOKIE_SECURE)
         return response
+
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any,
+                     kwargs: Any) -> None:
+        if resolved_view_in(request, settings.REPLICA_READ_VIEWS):
+            _replica_reads.set(True)  # reset with the request's scope in __call__

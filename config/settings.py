@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
+    # After the locale (the language is part of the ETag): 304 for unchanged statistics.
+    "dashboards.conditional.StatisticsConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -116,6 +118,21 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", default="5"))
+# A replica whose replay lags more than this is passed over (reads go to the primary);
+# its state is checked at most every REPLICA_CHECK_SECONDS per process.
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", default="30"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", default="5"))
+# URL names (fnmatch patterns) whose reads may come from the replica: dashboards,
+# the statistics API, exports and the ledger.
+REPLICA_READ_VIEWS = [
+    "dashboards:*",
+    "api:stats-*",
+    "demonstration:targets",
+    "veterans:export",
+    "visits:export",
+]
+# Statistics served from the rollups, answered with an ETag and 304 (dashboards/conditional.py).
+STATISTICS_ETAG_VIEWS = ["api:stats-cases*", "api:stats-visits"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "centres.User"
@@ -264,6 +281,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- REST framework -------------------------------------------------------
+# API lists the planner expects to hold this many rows or more report an estimated
+# count (config/pagination.py) instead of counting every row.
+EXACT_COUNT_BELOW = int(env("EXACT_COUNT_BELOW", default="10000"))
 # Seconds an API token's key → user look-up is cached (config/auth.py). Only a shared
 # cache can be cleared when a token is deleted or its user changed: none without Redis.
 API_TOKEN_CACHE_SECONDS = int(env("API_TOKEN_CACHE_SECONDS", default="30" if REDIS_URL else "0"))

@@ -21,7 +21,7 @@ from celery.utils.imports import symbol_by_name
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "web", "worker", "beat", "proxy"}
 APP_SERVICES = {"web", "worker", "beat"}
 REQUIRED_ENV = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
 # Read by gunicorn itself: its default number of workers.
@@ -64,7 +64,7 @@ def _names_read_by_entrypoint() -> set[str]:
     return set(re.findall(r"\$\{?([A-Z_]+)", (ROOT / "docker" / "entrypoint.sh").read_text()))
 
 
-def test_the_five_services_of_the_production_shape(services: dict[str, Any]) -> None:
+def test_the_six_services_of_the_production_shape(services: dict[str, Any]) -> None:
     assert set(services) == SERVICES
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["redis"]["image"].startswith("redis:7")
@@ -90,6 +90,23 @@ def test_services_wait_for_what_they_need_to_be_healthy(services: dict[str, Any]
     # Worker and beat start once the web service has migrated the database.
     for name in ["worker", "beat"]:
         assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_nginx_fronts_the_web_service_with_the_tested_template(
+    services: dict[str, Any],
+) -> None:
+    proxy, web = services["proxy"], services["web"]
+    assert proxy["image"].startswith("nginx:")
+    assert "ports" not in web and proxy["ports"] == ["80:80"]
+    template = "./docker/nginx/portal.conf.template"
+    assert f"{template}:/etc/nginx/templates/portal.conf.template:ro" in proxy["volumes"]
+    assert (ROOT / template).is_file()
+    port = web["command"][web["command"].index("--bind=0.0.0.0:8000")].rsplit(":", 1)[1]
+    assert proxy["environment"]["PORTAL_UPSTREAM"] == f"web:{port}"
+    placeholders = set(re.findall(r"\$\{([A-Z_]+)\}", (ROOT / template).read_text()))
+    assert placeholders == set(proxy["environment"])
+    static = [v for v in proxy["volumes"] if v.startswith("static:")]
+    assert static == [f"static:{proxy['environment']['PORTAL_STATIC_ROOT']}:ro"]
 
 
 def test_the_data_lives_in_volumes(compose: dict[str, Any], services: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from centres.models import Region
+from config import routers
 from config.routers import (
     PIN_COOKIE,
     REPLICA,
@@ -21,6 +22,7 @@ from config.routers import (
     reading_from_replica,
     replica_reads,
 )
+from tests.faults.servers import unused_port
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,16 @@ def replica(django_db_setup: None) -> Iterator[str]:
         connections[REPLICA].close()
         del connections[REPLICA]
         del connections.settings[REPLICA]
+
+
+@pytest.fixture(autouse=True)
+def replica_current(settings: Any) -> Iterator[None]:
+    """The replica taken as current (its lag check is tested on a real standby in
+    tests/faults/test_replica.py); checked again after each test."""
+    settings.REPLICA_CHECK_SECONDS = 3600
+    routers._state = routers.ReplicaState(True, "ok", 0.0, time.monotonic())
+    yield
+    routers.replica_state_forget()
 
 
 def test_reads_use_the_primary_when_no_replica_is_configured(monkeypatch: Any) -> None:
@@ -104,3 +116,32 @@ def test_after_a_write_the_client_reads_from_the_primary_for_a_while(
     expired.COOKIES[PIN_COOKIE] = f"{time.time() - 1:.0f}"
     assert middleware(expired).content == b"replica"
     assert PIN_COOKIE not in middleware(factory.get("/")).cookies
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_a_replica_that_does_not_answer_is_passed_over_and_the_health_check_says_so(
+    replica: str, client: Any, caplog: Any, settings: Any
+) -> None:
+    settings.REPLICA_CHECK_SECONDS = 0
+    routers.replica_state_forget()
+    down = {**connections[REPLICA].settings_dict, "HOST": "127.0.0.1", "PORT": unused_port(),
+            "NAME": "nowhere", "ENGINE": "django.db.backends.postgresql"}
+    saved = connections[REPLICA].settings_dict
+    connections[REPLICA].close()
+    connections[REPLICA].settings_dict = down
+    try:
+        with primary_scope(), reading_from_replica():
+            assert Region.objects.all().db == "default"
+        assert "Read replica unreachable" in caplog.text
+        assert client.get("/healthz/").json()["replica"] == "down"
+    finally:
+        connections[REPLICA].close()
+        connections[REPLICA].settings_dict = saved
+
+
+def test_the_dashboards_statistics_and_exports_are_the_replica_views() -> None:
+    for name in ("dashboards:home", "dashboards:area", "dashboards:export", "api:stats-cases",
+                 "api:stats-targets", "veterans:export", "visits:export"):
+        assert routers.replica_view(name), name
+    for name in ("api:visit-list", "visits:new", "cases:detail", "veterans:list"):
+        assert not routers.replica_view(name), name

@@ -67,6 +67,10 @@ class Veteran(models.Model):
         indexes = [
             models.Index(fields=["name", "birth_date"], name="veteran_name_birth"),
             models.Index(fields=["region", "name"], name="veteran_region_name"),
+            # Name search from one character: a prefix (LIKE '王%') on PostgreSQL; infix
+            # searches of 3+ characters use the trigram index of migration 0006.
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"],
+                         name="veteran_name_prefix"),
         ]
         constraints = [
             models.CheckConstraint(

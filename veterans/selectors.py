@@ -17,6 +17,9 @@ from veterans.idnumbers import normalize_id_number
 from veterans.models import AuditEntry, ImportJob, Veteran, Visit
 
 SEARCH_LIMIT = 10
+# Names are searched anywhere in the name from this many characters (a trigram index
+# serves that); shorter searches match the start of the name (a prefix index serves it).
+NAME_CONTAINS_FROM = 3
 
 
 def id_number_visible_to(user: User, veteran: Veteran) -> bool:
@@ -64,6 +67,8 @@ def veteran_search_q(query: str) -> Q:
         if len(number) >= 6:
             q |= Q(id_number__startswith=number)
         return q
+    if len(query) < NAME_CONTAINS_FROM:
+        return Q(name__startswith=query)  # a surname, or a name's first characters
     return Q(name__icontains=query)
 
 
