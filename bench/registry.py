@@ -417,9 +417,9 @@ def nation_dashboard_raw(ctx: BenchContext) -> Timed | Skipped:
     )
     from django.conf import settings
 
-    from dashboards.rollups import day_start
+    from config.days import local_day_start
 
-    since = day_start(datetime.date.today().replace(month=1, day=1))
+    since = local_day_start(datetime.date.today().replace(month=1, day=1))
 
     def run() -> int:
         with connection.cursor() as cursor:

@@ -1,4 +1,4 @@
-"""REST: /api/v1/cases/ and /api/v1/stats/cases/ (DESIGN.md §4, fixed).
+"""REST: /api/v1/cases/ and /api/v1/stats/cases/ (docs/design.md §4, fixed).
 
 Bad input answers 400 field by field, a refused transition 409, a write by an
 official 403, a case or region outside the caller's jurisdiction 404: the
@@ -24,6 +24,7 @@ from cases.selectors import case_list
 from centres.api import CentreCodeField
 from centres.idempotency import idempotency_from
 from centres.models import User, jurisdiction_q
+from centres.requests import AuthenticatedRequest
 from config.schema import IDEMPOTENCY_KEY
 from veterans.models import Veteran
 
@@ -56,7 +57,7 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _visible(model: Any, user: Any, pk: int, message: Any) -> Any:
+def _visible(model: Any, user: User, pk: int, message: Any) -> Any:
     found = model.objects.visible_to(user).filter(pk=pk).first()
     if found is None:
         raise serializers.ValidationError(message)
@@ -161,6 +162,8 @@ class CaseViewSet(
 ):
     """Dispute cases received in, or held in, the caller's jurisdiction."""
 
+    request: AuthenticatedRequest
+
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
 
@@ -204,40 +207,40 @@ class CaseViewSet(
 
     @extend_schema(request=AcceptSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
+    def accept(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_accept, AcceptSerializer)
 
     @extend_schema(request=AssignSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str) -> Response:
+    def assign(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_assign, AssignSerializer)
 
     @extend_schema(request=MediateSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def mediate(self, request: Request, pk: str) -> Response:
+    def mediate(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_mediate, MediateSerializer)
 
     @extend_schema(request=EscalateSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def escalate(self, request: Request, pk: str) -> Response:
+    def escalate(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_escalate, EscalateSerializer)
 
     @extend_schema(request=ReferDownSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="refer-down")
-    def refer_down(self, request: Request, pk: str) -> Response:
+    def refer_down(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_refer_down, ReferDownSerializer, centre="to")
 
     @extend_schema(request=ResolveSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, pk: str) -> Response:
+    def resolve(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_resolve, ResolveSerializer)
 
     @extend_schema(request=FollowUpSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="follow-up")
-    def follow_up(self, request: Request, pk: str) -> Response:
+    def follow_up(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_follow_up, FollowUpSerializer)
 
     @extend_schema(request=ExtendSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def extend(self, request: Request, pk: str) -> Response:
+    def extend(self, request: AuthenticatedRequest, pk: str) -> Response:
         return self._transition(services.case_extend, ExtendSerializer)

@@ -12,11 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Category, Status
 from centres.filters import SubtreeFilter
 from centres.models import Level
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of a day in Asia/Shanghai."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+from config.days import local_day_end, local_day_start
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -36,10 +32,10 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["status", "level", "category", "since", "until", "overdue", "region", "centre"]
 
     def filter_since(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return qs.filter(received_at__gte=day_start(value))
+        return qs.filter(received_at__gte=local_day_start(value))
 
     def filter_until(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return qs.filter(received_at__lt=day_start(value + datetime.timedelta(days=1)))
+        return qs.filter(received_at__lt=local_day_end(value))
 
     def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -34,7 +34,7 @@ class CaseOpenForm(forms.Form):
     visit = forms.IntegerField(widget=forms.HiddenInput, required=False)
     accept = forms.BooleanField(label=_("Accept at once"), required=False, initial=True)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -78,12 +78,12 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case = case
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         raise NotImplementedError
 
 
 class AcceptForm(ActionForm):
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         return services.case_accept(case=self.case, by=by)
 
 
@@ -96,7 +96,7 @@ class AssignForm(ActionForm):
         staff, _veterans = services.mediators_for(case=case)
         self.fields["assignee"].queryset = staff  # type: ignore[attr-defined]
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         data = self.cleaned_data
         return services.case_assign(case=self.case, by=by, assignee=data["assignee"],
                                     note=data["note"])
@@ -126,7 +126,7 @@ class MediateForm(ActionForm):
             raise forms.ValidationError(_("Choose either a staff mediator or a veteran, not both."))
         return data
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         data = self.cleaned_data
         return services.case_mediate(
             case=self.case, by=by, note=data["note"], method=data["method"],
@@ -138,7 +138,7 @@ class EscalateForm(ActionForm):
     reason = forms.CharField(label=_("Reason for escalating"),
                              widget=forms.Textarea(attrs={"rows": 2}))
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         return services.case_escalate(case=self.case, by=by, reason=self.cleaned_data["reason"])
 
 
@@ -164,7 +164,7 @@ class ReferDownForm(ActionForm):
         paths = centre_paths(shown)
         field.choices = [("", "---------")] + [(c.pk, paths[c.region_id]) for c in shown]
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         data = self.cleaned_data
         return services.case_refer_down(case=self.case, by=by, to=data["centre"],
                                         instructions=data["instructions"])
@@ -173,7 +173,7 @@ class ReferDownForm(ActionForm):
 class ResolveForm(ActionForm):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         return services.case_resolve(case=self.case, by=by,
                                      resolution=self.cleaned_data["resolution"])
 
@@ -188,7 +188,7 @@ class FollowUpForm(ActionForm):
     )
     note = forms.CharField(label=_("Note"), required=False)
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         data = self.cleaned_data
         return services.case_follow_up(case=self.case, by=by, satisfied=data["satisfied"],
                                        note=data["note"])
@@ -200,7 +200,7 @@ class ExtendForm(ActionForm):
     )
     reason = forms.CharField(label=_("Reason for the extension"))
 
-    def call(self, *, by: Any) -> Case:
+    def call(self, *, by: User) -> Case:
         data = self.cleaned_data
         return services.case_extend(case=self.case, by=by, days=data["days"],
                                     reason=data["reason"])

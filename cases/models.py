@@ -19,16 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Level, Region, jurisdiction_q
-
-
-class Category(models.TextChoices):
-    EMPLOYMENT = "employment", _("employment")
-    BENEFITS = "benefits", _("benefits")
-    PLACEMENT = "placement", _("placement")
-    MEDICAL = "medical", _("medical")
-    FAMILY = "family", _("family and neighbours")
-    LAND_HOUSING = "land_housing", _("land and housing")
-    OTHER = "other", _("other")
+from veterans.signals import CaseCategory as Category  # the one vocabulary, shared with visits
 
 
 class RiskLevel(models.TextChoices):
@@ -268,19 +259,22 @@ class Case(models.Model):
         return str(self.get_status_display())
 
 
+class EventKind(models.TextChoices):
+    ACCEPT = "accept", _("accept")
+    ASSIGN = "assign", _("assign")
+    MEDIATE = "mediate", _("mediate")
+    ESCALATE = "escalate", _("escalate")
+    REFER_DOWN = "refer_down", _("refer down")
+    RESOLVE = "resolve", _("resolve")
+    FOLLOW_UP = "follow_up", _("follow-up visit")
+    REOPEN = "reopen", _("reopen")
+    EXTEND = "extend", _("extend the deadline")
+
+
 class CaseEvent(models.Model):
     """One step of a case. Append-only: the database refuses updates (see 0002)."""
 
-    class Kind(models.TextChoices):
-        ACCEPT = "accept", _("accept")
-        ASSIGN = "assign", _("assign")
-        MEDIATE = "mediate", _("mediate")
-        ESCALATE = "escalate", _("escalate")
-        REFER_DOWN = "refer_down", _("refer down")
-        RESOLVE = "resolve", _("resolve")
-        FOLLOW_UP = "follow_up", _("follow-up visit")
-        REOPEN = "reopen", _("reopen")
-        EXTEND = "extend", _("extend the deadline")
+    Kind = EventKind
 
     case = models.ForeignKey(  # indexed first in case_event_case_kind
         Case,
@@ -316,8 +310,7 @@ class CaseEvent(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["accept", "assign", "mediate", "escalate", "refer_down",
-                                      "resolve", "follow_up", "reopen", "extend"]),
+                condition=Q(kind__in=EventKind.values),
                 name="case_event_kind_valid",
             ),
         ]

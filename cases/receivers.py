@@ -6,11 +6,12 @@ from typing import Any
 
 from cases.models import Case
 from cases.services import case_open
+from centres.models import User
 from veterans.models import Visit
 
 
 def open_case_for_visit(
-    sender: Any, *, visit: Visit, category: str, summary: str, by: Any, **kwargs: Any
+    sender: Any, *, visit: Visit, category: str, summary: str, by: User, **kwargs: Any
 ) -> Case:
     """Open the case asked for while logging a visit, in the same transaction.
 

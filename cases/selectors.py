@@ -12,22 +12,22 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.filters import day_start
 from cases.models import Arrival, Case, CaseEvent, Notification, Status
 from centres import codes
-from centres.models import Level, Region, within_q
+from centres.models import Level, Region, User, within_q
 from centres.selectors import region_get_for_user
+from config.days import local_day_end, local_day_start
 from veterans.models import Veteran
 from veterans.selectors import veteran_search_q
 
 
-def case_list(*, user: Any) -> QuerySet[Case]:
+def case_list(*, user: User) -> QuerySet[Case]:
     return Case.objects.visible_to(user).select_related(
         "centre", "received_centre", "assignee"
     )
 
 
-def case_get_for_user(*, user: Any, pk: Any) -> Case:
+def case_get_for_user(*, user: User, pk: Any) -> Case:
     """The case, if the user may see it; 404 for missing and forbidden alike."""
     try:
         pk = int(pk)
@@ -39,7 +39,7 @@ def case_get_for_user(*, user: Any, pk: Any) -> Case:
     return case
 
 
-def case_detail_for_user(*, user: Any, pk: Any) -> Case:
+def case_detail_for_user(*, user: User, pk: Any) -> Case:
     """The case with its veterans and timeline loaded (a fixed number of queries)."""
     case = case_get_for_user(user=user, pk=pk)
     events = CaseEvent.objects.select_related("by", "from_centre", "to_centre").order_by(
@@ -83,7 +83,7 @@ class Tab:
     condition: Q
 
 
-def queue_tabs(*, user: Any, now: datetime.datetime | None = None) -> list[Tab]:
+def queue_tabs(*, user: User, now: datetime.datetime | None = None) -> list[Tab]:
     """The queue's tabs, each a condition on the cases the user sees.
 
     "Escalated to us" is what was escalated to the user's own centre; the other
@@ -142,7 +142,7 @@ def queue_cases(*, user: Any, tab: Tab, query: str = "") -> QuerySet[Case]:
     )
 
 
-def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
+def notification_list(*, user: User, limit: int = 10) -> list[Notification]:
     """The latest reminders to the centres in the user's jurisdiction, for open cases."""
     return list(
         Notification.objects.visible_to(user)
@@ -152,7 +152,7 @@ def notification_list(*, user: Any, limit: int = 10) -> list[Notification]:
     )
 
 
-# --- statistics (DESIGN.md §4) -------------------------------------------------------
+# --- statistics (docs/design.md §4) -------------------------------------------------
 #
 # The case counters are defined here once. The raw aggregate below is the reference;
 # the dashboards' rollups sum the same counters per region and day, and their tests
@@ -211,7 +211,7 @@ def case_figures(counts: Mapping[str, int], *, overdue: int, code: str) -> dict[
 
 def case_stats(
     *,
-    user: Any,
+    user: User,
     region: Region | str,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
@@ -235,9 +235,9 @@ def cases_received(
     """Every case received within the days (inclusive, Asia/Shanghai), with no scoping."""
     cases = Case.objects.all()
     if since is not None:
-        cases = cases.filter(received_at__gte=day_start(since))
+        cases = cases.filter(received_at__gte=local_day_start(since))
     if until is not None:
-        cases = cases.filter(received_at__lt=day_start(until + datetime.timedelta(days=1)))
+        cases = cases.filter(received_at__lt=local_day_end(until))
     return cases
 
 

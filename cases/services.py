@@ -35,6 +35,7 @@ from centres import codes
 from centres.errors import DomainError, Forbidden, Refused
 from centres.idempotency import Idempotency, create_once, find_once
 from centres.models import Centre, User, within_q
+from config.days import local_day_end
 from veterans.models import Veteran, Visit
 
 ACCEPT_DAYS = 15
@@ -46,7 +47,7 @@ REMIND_DAYS_BEFORE = 7
 # --- who may act -----------------------------------------------------------
 
 
-def _require_actor(case: Case, by: Any) -> None:
+def _require_actor(case: Case, by: User) -> None:
     if not getattr(by, "is_staff_member", False):
         raise Forbidden(_("Officials follow cases; only staff act on them."))
     if not by.may_act_at(case.region_id):
@@ -69,19 +70,19 @@ def _require_accepted(case: Case) -> None:
         raise Refused(_("Accept the case first."))
 
 
-def case_check_accept(*, case: Case, by: Any) -> None:
+def case_check_accept(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     if case.is_accepted:
         raise Refused(_("The case has already been accepted."))
 
 
-def case_check_assign(*, case: Case, by: Any) -> None:
+def case_check_assign(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
 
 
-def case_check_mediate(*, case: Case, by: Any) -> None:
+def case_check_mediate(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     _require_accepted(case)
@@ -117,7 +118,7 @@ def _parent_centre(case: Case) -> Centre | None:
     return next((found[code] for code in candidates if code in found), None)
 
 
-def case_check_escalate(*, case: Case, by: Any) -> Centre:
+def case_check_escalate(*, case: Case, by: User) -> Centre:
     """The centre the case would go to; refused when escalation is not allowed."""
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
@@ -137,14 +138,14 @@ def case_check_escalate(*, case: Case, by: Any) -> Centre:
     return parent
 
 
-def case_check_refer_down(*, case: Case, by: Any) -> None:
+def case_check_refer_down(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     if codes.level_of(case.region_id) == "village":
         raise Refused(_("A village station has no centre below it."))
 
 
-def case_check_resolve(*, case: Case, by: Any) -> None:
+def case_check_resolve(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     _require_accepted(case)
@@ -163,7 +164,7 @@ def case_check_follow_up(*, case: Case, by: Any) -> None:
     _require_actor(case, by)
 
 
-def case_check_extend(*, case: Case, by: Any) -> None:
+def case_check_extend(*, case: Case, by: User) -> None:
     _require_actor(case, by)
     _require_status(case, Status.OPEN)
     _require_accepted(case)
@@ -183,7 +184,7 @@ CHECKS: dict[str, Callable[..., Any]] = {
 }
 
 
-def case_allowed_actions(*, case: Case, by: Any) -> list[str]:
+def case_allowed_actions(*, case: Case, by: User) -> list[str]:
     """The transitions this user may perform on the case now, in workflow order."""
     allowed = []
     for name, check in CHECKS.items():
@@ -212,7 +213,7 @@ def _event(
     case: Case,
     *,
     kind: str,
-    by: Any,
+    by: User,
     at: datetime.datetime,
     from_centre: Centre | None = None,
     note: str = "",
@@ -258,7 +259,7 @@ def case_open(
     centre: Centre,
     category: str,
     summary: str,
-    by: Any,
+    by: User,
     risk_level: str = RiskLevel.ORDINARY,
     veterans: Iterable[Veteran] = (),
     other_parties: str = "",
@@ -338,7 +339,7 @@ def case_open_once(*, by: Any, once: Idempotency, **opening: Any) -> tuple[Case,
 
 
 @transaction.atomic
-def case_accept(*, case: Case, by: Any, at: datetime.datetime | None = None) -> Case:
+def case_accept(*, case: Case, by: User, at: datetime.datetime | None = None) -> Case:
     """Decide to accept (受理): the 60-day resolution deadline starts."""
     _lock(case)
     case_check_accept(case=case, by=by)
@@ -353,7 +354,7 @@ def case_accept(*, case: Case, by: Any, at: datetime.datetime | None = None) -> 
 
 
 @transaction.atomic
-def case_assign(*, case: Case, assignee: User, by: Any, note: str = "") -> Case:
+def case_assign(*, case: Case, assignee: User, by: User, note: str = "") -> Case:
     """Hand the case to a staff member of the holding centre (分流交办)."""
     _lock(case)
     case_check_assign(case=case, by=by)
@@ -393,7 +394,7 @@ def mediators_for(*, case: Case) -> tuple[Any, Any]:
 def case_mediate(
     *,
     case: Case,
-    by: Any,
+    by: User,
     note: str,
     method: str = MediationMethod.FACE_TO_FACE,
     mediator: User | None = None,
@@ -444,7 +445,7 @@ def _move(case: Case, *, to: Centre, arrival: str) -> Centre:
 
 
 @transaction.atomic
-def case_escalate(*, case: Case, by: Any, reason: str) -> Case:
+def case_escalate(*, case: Case, by: User, reason: str) -> Case:
     """Move the case one level up (上报), after mediation was tried here, with a reason."""
     _lock(case)
     if not reason.strip():
@@ -462,13 +463,11 @@ def case_escalate(*, case: Case, by: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Case:
+def case_refer_down(*, case: Case, by: User, to: Centre, instructions: str) -> Case:
     """Hand the case to a centre below the holding one (下转), with instructions."""
     _lock(case)
     case_check_refer_down(case=case, by=by)
-    if to.region_id == case.region_id or not to.region_id.startswith(
-        codes.prefix_of(case.region_id)
-    ):
+    if to.region_id == case.region_id or not codes.is_within(to.region_id, case.region_id):
         raise Refused(
             _("%(centre)s is not below %(holder)s.") % {"centre": to.name,
                                                          "holder": case.centre.name}
@@ -483,7 +482,7 @@ def case_refer_down(*, case: Case, by: Any, to: Centre, instructions: str) -> Ca
 
 
 @transaction.atomic
-def case_resolve(*, case: Case, by: Any, resolution: str) -> Case:
+def case_resolve(*, case: Case, by: User, resolution: str) -> Case:
     """Record the resolution (化解) at the level that holds the case now."""
     _lock(case)
     case_check_resolve(case=case, by=by)
@@ -502,7 +501,7 @@ def case_resolve(*, case: Case, by: Any, resolution: str) -> Case:
 
 
 @transaction.atomic
-def case_follow_up(*, case: Case, by: Any, satisfied: bool, note: str = "") -> Case:
+def case_follow_up(*, case: Case, by: User, satisfied: bool, note: str = "") -> Case:
     """The follow-up visit (回访): satisfied closes, dissatisfied reopens at the same level."""
     _lock(case)
     case_check_follow_up(case=case, by=by)
@@ -524,7 +523,7 @@ def case_follow_up(*, case: Case, by: Any, satisfied: bool, note: str = "") -> C
 
 
 @transaction.atomic
-def case_extend(*, case: Case, by: Any, days: int, reason: str) -> Case:
+def case_extend(*, case: Case, by: User, days: int, reason: str) -> Case:
     """Extend the resolution deadline once, by at most 30 days, with a reason (延期)."""
     _lock(case)
     case_check_extend(case=case, by=by)
@@ -566,11 +565,7 @@ def cases_overdue_mark(*, now: datetime.datetime | None = None) -> dict[str, int
         .update(is_overdue=False)
     )
     today = timezone.localdate(now)
-    horizon = datetime.datetime.combine(
-        today + datetime.timedelta(days=REMIND_DAYS_BEFORE + 1),
-        datetime.time.min,
-        tzinfo=timezone.get_current_timezone(),
-    )
+    horizon = local_day_end(today + datetime.timedelta(days=REMIND_DAYS_BEFORE))
     due = Case.objects.filter(status=Status.OPEN, deadline__lt=horizon).values_list(
         "id", "centre_id", "region_id", "deadline"
     )

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from cases.selectors import (
 from cases.services import case_allowed_actions, case_open
 from centres.errors import DomainError
 from centres.models import Centre, User
+from centres.requests import AuthenticatedHttpRequest
 from centres.selectors import centre_paths, region_paths
 from config.errors import domain_status
 from teams.selectors import mediator_suggestions
@@ -37,7 +38,7 @@ PURPOSE_TO_CATEGORY = {"employment": Category.EMPLOYMENT, "assistance": Category
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's queue: tabs with counts (one query), the tab's cases, the reminders."""
     tabs = queue_tabs(user=request.user)
     current = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
@@ -60,8 +61,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, pk: int, *, bound: ActionForm | None = None, refusal: str = "",
-    status: int = 200,
+    request: AuthenticatedHttpRequest, pk: int, *, bound: ActionForm | None = None,
+    refusal: str = "", status: int = 200,
 ) -> HttpResponse:
     case = case_detail_for_user(user=request.user, pk=pk)
     allowed = case_allowed_actions(case=case, by=request.user)
@@ -87,14 +88,14 @@ def _detail(
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The case, its timeline, and one form per action the user may take now."""
     return _detail(request, pk)
 
 
 @login_required
 @require_POST
-def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Perform one transition: 404 outside, 400 bad input, 409 refused, else back to the case."""
     case = case_get_for_user(user=request.user, pk=pk)
     form_class = ACTION_FORMS.get(action)
@@ -111,8 +112,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("cases:detail", pk=pk)
 
 
-def _initial_from_visit(request: HttpRequest) -> tuple[dict[str, Any], Visit | None]:
-    own = request.user.region_id  # type: ignore[union-attr]
+def _initial_from_visit(request: AuthenticatedHttpRequest) -> tuple[dict[str, Any], Visit | None]:
+    own = request.user.region_id
     initial: dict[str, Any] = {"centre": region_paths([own])[own] if own else ""}
     raw = request.GET.get("visit", "")
     if not raw.isdigit():
@@ -134,7 +135,7 @@ def _initial_from_visit(request: HttpRequest) -> tuple[dict[str, Any], Visit | N
 
 
 @login_required
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open a case (受理登记), optionally prefilled from a visit (`?visit=<id>`)."""
     initial, visit = _initial_from_visit(request)
     form = CaseOpenForm(request.POST or None, user=request.user, initial=initial)
@@ -177,7 +178,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agreement(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The printable mediation agreement (人民调解协议书) of a resolved or closed case."""
     case = case_detail_for_user(user=request.user, pk=pk)
     if case.status == Status.OPEN:

@@ -1,4 +1,4 @@
-"""REST: /api/v1/regions/ and /api/v1/centres/ (DESIGN.md §4, fixed)."""
+"""REST: /api/v1/regions/ and /api/v1/centres/ (docs/design.md §4, fixed)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from centres import codes
 from centres.filters import REGION_CODE_SCHEMA, CentreFilter, RegionFilter
 from centres.models import Centre, Region
+from centres.requests import AuthenticatedRequest
 from centres.selectors import region_get_for_user
 
 
@@ -93,6 +94,7 @@ class CentreSerializer(serializers.ModelSerializer):
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Regions in the caller's jurisdiction. `{code}` may be 6, 9 or 12 digits."""
+    request: AuthenticatedRequest
 
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
@@ -108,6 +110,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 class CentreViewSet(viewsets.ReadOnlyModelViewSet):
     """Centres in the caller's jurisdiction; `region` narrows to a subtree."""
+    request: AuthenticatedRequest
 
     serializer_class = CentreSerializer
     filterset_class = CentreFilter

@@ -57,6 +57,11 @@ def prefix_of(code: str) -> str:
     return code[: PREFIX_LENGTHS[level_of(code)]]
 
 
+def is_within(code: str, region_code: str) -> bool:
+    """Whether `code` lies in the subtree of `region_code` (itself included), as `within_q`."""
+    return code.startswith(prefix_of(region_code))
+
+
 def code_range(code: str) -> tuple[str, str]:
     """The first and last code of the subtree, for an indexed range scan."""
     prefix = prefix_of(code)

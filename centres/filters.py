@@ -7,12 +7,12 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from centres import codes
-from centres.models import Centre, Level, Region, digits_q, within_q
+from centres.models import Centre, Level, Region, centre_search_q, search_q, within_q
 from centres.selectors import RegionNotFound, region_resolve
 
 
@@ -114,10 +114,7 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["parent", "level", "search"]
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if value.isdigit():
-            return qs.filter(digits_q(value, "code"))
-        return qs.filter(name__icontains=value)
+        return qs.filter(search_q(value, code_field="code", name_fields=("name",)))
 
 
 class CentreFilter(django_filters.FilterSet):
@@ -130,7 +127,4 @@ class CentreFilter(django_filters.FilterSet):
         fields = ["region", "level", "search"]
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if value.isdigit():
-            return qs.filter(digits_q(value, "region"))
-        return qs.filter(Q(name__icontains=value) | Q(region__name__icontains=value))
+        return qs.filter(centre_search_q(value))

@@ -7,17 +7,12 @@ indexed column, with no join and no recursion.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from centres import codes
-
-if TYPE_CHECKING:
-    from centres.models import User as UserType
 
 
 class Level(models.TextChoices):
@@ -40,7 +35,23 @@ def digits_q(digits: str, field: str) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
-def jurisdiction_q(user: UserType | Any, field: str = "region") -> Q:
+def search_q(text: str, *, code_field: str, name_fields: tuple[str, ...]) -> Q:
+    """What a search box means: digits are the start of a region code, other text part of a name."""
+    text = text.strip()
+    if text.isdigit():
+        return digits_q(text, code_field)
+    found = Q()
+    for field in name_fields:
+        found |= Q(**{f"{field}__icontains": text})
+    return found
+
+
+def centre_search_q(text: str) -> Q:
+    """Centres whose region code starts with the typed digits, or whose (region) name matches."""
+    return search_q(text, code_field="region", name_fields=("name", "region__name"))
+
+
+def jurisdiction_q(user: User, field: str = "region") -> Q:
     """The one scoping rule: rows whose region lies in the user's jurisdiction.
 
     A user without a region is nationwide. Anyone not signed in sees nothing.
@@ -58,7 +69,7 @@ class RegionQuerySet(models.QuerySet["Region"]):
         code = region if isinstance(region, str) else region.code
         return self.filter(within_q(code, "code"))
 
-    def visible_to(self, user: Any) -> RegionQuerySet:
+    def visible_to(self, user: User) -> RegionQuerySet:
         return self.filter(jurisdiction_q(user, "code"))
 
 
@@ -105,7 +116,7 @@ class Region(models.Model):
         return codes.short_code(self.code)
 
     def contains(self, code: str) -> bool:
-        return code.startswith(self.prefix)
+        return codes.is_within(code, self.code)
 
 
 class CentreQuerySet(models.QuerySet["Centre"]):
@@ -113,7 +124,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         code = region if isinstance(region, str) else region.code
         return self.filter(within_q(code, "region"))
 
-    def visible_to(self, user: Any) -> CentreQuerySet:
+    def visible_to(self, user: User) -> CentreQuerySet:
         return self.filter(jurisdiction_q(user, "region"))
 
 
@@ -153,12 +164,15 @@ class Centre(models.Model):
         return str(_("service station") if self.is_station else _("service centre"))
 
 
+class UserRole(models.TextChoices):
+    STAFF = "staff", _("staff")
+    OFFICIAL = "official", _("official")
+
+
 class User(AbstractUser):
     """A portal user: one jurisdiction (a region, or none for nationwide) and a role."""
 
-    class Role(models.TextChoices):
-        STAFF = "staff", _("staff")
-        OFFICIAL = "official", _("official")
+    Role = UserRole
 
     region = models.ForeignKey(
         Region,
@@ -178,7 +192,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["staff", "official"]), name="user_role_valid"
+                condition=Q(role__in=UserRole.values), name="user_role_valid"
             ),
         ]
 
@@ -198,7 +212,7 @@ class User(AbstractUser):
         """
         if not self.is_authenticated or not self.is_active:
             return False
-        return self.region_id is None or code.startswith(codes.prefix_of(self.region_id))
+        return self.region_id is None or codes.is_within(code, self.region_id)
 
     def may_act_at(self, code: str) -> bool:
         """Whether this user may write at a region code: staff (not officials) of its area."""

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
-
 from centres.models import Centre
+from centres.requests import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class CentreSection:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-SectionProvider = Callable[[HttpRequest, Centre], "CentreSection | None"]
+SectionProvider = Callable[[AuthenticatedHttpRequest, Centre], "CentreSection | None"]
 _providers: list[SectionProvider] = []
 
 
@@ -32,6 +31,6 @@ def centre_section_register(provider: SectionProvider) -> None:
         _providers.append(provider)
 
 
-def centre_sections(request: HttpRequest, centre: Centre) -> list[CentreSection]:
+def centre_sections(request: AuthenticatedHttpRequest, centre: Centre) -> list[CentreSection]:
     sections = (provider(request, centre) for provider in _providers)
     return [section for section in sections if section is not None]

@@ -6,20 +6,20 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from centres import codes
-from centres.models import Centre, Level, Region, digits_q
+from centres.models import Centre, Level, Region, User, centre_search_q
 
 
-def region_get_for_user(*, user: Any, code: str) -> Region:
+def region_get_for_user(*, user: User, code: str) -> Region:
     """The region, if it lies in the user's jurisdiction; 404 otherwise.
 
     Missing, malformed and forbidden codes answer alike.
@@ -34,7 +34,7 @@ def region_get_for_user(*, user: Any, code: str) -> Region:
     return region
 
 
-def centre_get_for_user(*, user: Any, code: str) -> Centre:
+def centre_get_for_user(*, user: User, code: str) -> Centre:
     """The centre of a region in the user's jurisdiction; 404 otherwise."""
     region = region_get_for_user(user=user, code=code)
     centre = Centre.objects.filter(region=region).select_related("region").first()
@@ -43,7 +43,7 @@ def centre_get_for_user(*, user: Any, code: str) -> Centre:
     return centre
 
 
-def user_root_region(user: Any) -> Region | None:
+def user_root_region(user: User) -> Region | None:
     """The top of what the user sees: their jurisdiction, or None for the nation."""
     if user.region_id is None:
         return None
@@ -178,13 +178,11 @@ def _centre_counts(region: Region | None) -> dict[str, int]:
     return dict(centres.values_list("level").annotate(n=Count("id")).order_by())
 
 
-def centre_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Centre]:
+def centre_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Centre]:
     """Centres in the user's jurisdiction whose name or code matches."""
     centres = Centre.objects.visible_to(user).select_related("region")
     query = query.strip()
-    if query.isdigit():
-        return centres.filter(digits_q(query, "region"))[:limit]
-    return centres.filter(Q(name__icontains=query) | Q(region__name__icontains=query))[:limit]
+    return centres.filter(centre_search_q(query))[:limit]
 
 
 def centre_paths(centres: Iterable[Centre]) -> dict[str, str]:
@@ -224,7 +222,7 @@ class RegionNotFound(ValueError):
     """A typed place that names no region, or several: the message says which, for the user."""
 
 
-def region_resolve(*, user: Any, text: str, levels: Iterable[str] | None = None) -> Region:
+def region_resolve(*, user: User, text: str, levels: Iterable[str] | None = None) -> Region:
     """The region a person means by a code, a name (枫桥镇) or a path (东山镇 › 青石村).
 
     Only regions in the user's jurisdiction count; a name that fits several of

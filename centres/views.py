@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from centres.models import Centre
+from centres.requests import AuthenticatedHttpRequest
 from centres.sections import centre_sections
 from centres.selectors import (
     centre_counts_by_level,
@@ -29,9 +30,9 @@ HOME_ROUTES = {
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     """Send each role where it works."""
-    for name in HOME_ROUTES.get(request.user.role, HOME_ROUTES["staff"]):  # type: ignore[union-attr]
+    for name in HOME_ROUTES.get(request.user.role, HOME_ROUTES["staff"]):
         try:
             return redirect(reverse(name))
         except NoReverseMatch:
@@ -49,7 +50,7 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Browse the centres from the user's root down to the villages, or search."""
     root = user_root_region(request.user)
     code = request.GET.get("region", "")
@@ -75,7 +76,7 @@ def _with_paths(centres: list[Centre]) -> list[tuple[Centre, str]]:
 
 
 @login_required
-def centre_detail(request: HttpRequest, code: str) -> HttpResponse:
+def centre_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     centre = centre_get_for_user(user=request.user, code=code)
     root = user_root_region(request.user)
     region = centre.region

@@ -6,7 +6,9 @@ with the model field's default, computed once per table: a field added to a
 model later (with a default) does not break the generator.
 
 Used by the per-room generators (`centres.generation`, `veterans.generation`, ...)
-that `generate_national` drives; nothing here knows about any room.
+that `generate_national` drives; nothing here knows about any room. Written SQL
+(COPY, INSERT … SELECT, deferred index DDL) because the ORM's bulk_create is several
+times slower at this volume: bench/bulkload_vs_orm.py, bench/results/bulkload_vs_orm.md.
 """
 
 from __future__ import annotations
@@ -163,26 +165,18 @@ def _copy(table: str, columns: Sequence[str], lines: Iterator[str]) -> None:
         cursor.cursor.copy_expert(sql, LineReader(lines), size=1 << 16)
 
 
-def _insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+def _create(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
             progress: ProgressHook | None) -> None:
+    """The ORM's `bulk_create` in batches: the path for databases without COPY (SQLite)."""
     fields = _field_by_column(model)
-    preps = [fields[c] for c in columns]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608 (quoted names)
+    names = [fields[c].attname for c in columns]
     iterator = iter(rows)
-    with connection.cursor() as cursor:
-        while batch := list(itertools.islice(iterator, INSERT_BATCH_ROWS)):
-            cursor.executemany(
-                sql,
-                [
-                    [f.get_db_prep_save(v, connection) for f, v in zip(preps, row, strict=True)]
-                    for row in batch
-                ],
-            )
-            if progress is not None:
-                progress(len(batch))
+    while batch := list(itertools.islice(iterator, INSERT_BATCH_ROWS)):
+        model._default_manager.bulk_create(
+            [model(**dict(zip(names, row, strict=True))) for row in batch]
+        )
+        if progress is not None:
+            progress(len(batch))
 
 
 def load_rows(
@@ -196,7 +190,7 @@ def load_rows(
     """Load rows (tuples in `columns` order) into the model's table; return the timing.
 
     PostgreSQL: one `COPY ... FROM STDIN` per batch of COPY_BATCH_ROWS, each fed by
-    a generator-backed file-like object. Other databases: `executemany` batches.
+    a generator-backed file-like object. Other databases: the ORM's `bulk_create`.
     `plain`: the rows keep the promise described in `copy_lines`.
     """
     defaults = missing_defaults(model, columns)
@@ -225,7 +219,7 @@ def load_rows(
     else:
         extra = tuple(defaults.values())
         with transaction.atomic():
-            _insert(model, all_columns, ((*row, *extra) for row in source), progress)
+            _create(model, all_columns, ((*row, *extra) for row in source), progress)
     return LoadStats(model._meta.db_table, counted, time.perf_counter() - started)
 
 
@@ -348,8 +342,7 @@ def tables_vacuumed(tables: Sequence[str]) -> None:
 
     ANALYZE gives the planner the tables' sizes; VACUUM also marks their pages
     all-visible, without which a COUNT over an index still reads every row from
-    the heap: the API's first page of a province's visits took 1.08 s before,
-    74 ms after (national data set).
+    the heap (the measured difference is in docs/scaling.md).
     """
     vacuum = is_postgresql() and not connection.in_atomic_block
     with connection.cursor() as cursor:

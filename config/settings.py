@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env, env_bool, env_list
 
@@ -249,13 +250,38 @@ CELERY_TASK_ROUTES = {
     "veterans.tasks.import_jobs_clean_task": {"queue": "nightly"},
 }
 # django-celery-beat's DatabaseScheduler installs these entries at start-up.
+CELERY_TIMEZONE = TIME_ZONE
+# The periodic tasks, in one place beside their routes (crontabs in CELERY_TIMEZONE,
+# Asia/Shanghai). django-celery-beat's DatabaseScheduler writes each entry to its table
+# under this name when beat starts (update_or_create by name): the admin shows them, and
+# a change made there lasts until the next start. The names are those the first data
+# migrations used, so databases that have those rows keep one row per task.
 CELERY_BEAT_SCHEDULE = {
+    "cases: mark overdue cases and remind centres": {
+        "task": "cases.tasks.cases_mark_overdue",
+        "schedule": crontab(minute="0", hour="7"),
+    },
+    "dashboards: refresh the rollups": {
+        "task": "dashboards.tasks.rollups_refresh",
+        "schedule": timedelta(minutes=1),
+    },
+    "dashboards: rebuild the rollups": {
+        "task": "dashboards.tasks.rollups_rebuild",
+        "schedule": crontab(minute="30", hour="1"),
+    },
+    "demonstration: nightly target snapshots": {
+        "task": "demonstration.target_snapshot_recompute",
+        "schedule": crontab(minute="0", hour="2"),
+    },
+    "outbox: send the owed tasks": {
+        "task": "outbox.tasks.outbox_flush",
+        "schedule": timedelta(minutes=1),
+    },
     "veterans: clean import files and expired error reports": {
         "task": "veterans.tasks.import_jobs_clean_task",
         "schedule": timedelta(hours=1),
     },
 }
-CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep Django's LOGGING (and its ID-number mask) in the worker and beat processes.

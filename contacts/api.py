@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres.filters import REGION_CODE_SCHEMA
+from centres.requests import AuthenticatedRequest
 from centres.selectors import region_get_for_user
 from contacts.selectors import contact_figures
 
@@ -61,7 +61,7 @@ class ContactStatsView(APIView):
         ],
         responses=ContactStats,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = ContactStatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         region = region_get_for_user(user=request.user, code=query.validated_data["region"])

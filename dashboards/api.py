@@ -1,6 +1,6 @@
 """REST: the statistics endpoints, served from the rollups.
 
-`GET /api/v1/stats/cases/` is fixed by DESIGN.md §4; `GET /api/v1/stats/visits/`
+`GET /api/v1/stats/cases/` is fixed by docs/design.md §4; `GET /api/v1/stats/visits/`
 stands beside it. Both answer CSV too, with `?format=csv`.
 """
 
@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
 from centres.dates import date_in_bounds
 from centres.filters import NATION_OR_REGION_SCHEMA
+from centres.requests import AuthenticatedRequest
 from config.spreadsheets import SpreadsheetAPIView, XLSXRenderer
 from dashboards.exports import ledger_filename, ledger_records, ledger_workbook
 from dashboards.models import NATION
@@ -97,7 +97,7 @@ class VisitStats(serializers.Serializer):
 
 
 class StatsView(SpreadsheetAPIView):
-    def period_and_region(self, request: Request) -> tuple[Any, Period]:
+    def period_and_region(self, request: AuthenticatedRequest) -> tuple[Any, Period]:
         query = StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         region = area_get_for_user(user=request.user, code=query.validated_data["region"])
@@ -130,7 +130,7 @@ class CaseStatsView(StatsView):
     """Case statistics of a region's subtree, counted by the region where cases were received."""
 
     @extend_schema(parameters=PARAMETERS, responses=responses(CaseStats))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         region, period = self.period_and_region(request)
         figures = case_stats(region=region, period=period)
         return self.named(Response(figures), **_names(_("case statistics"), "cases",
@@ -141,7 +141,7 @@ class VisitStatsView(StatsView):
     """Visits in a region's subtree, by channel and purpose."""
 
     @extend_schema(parameters=PARAMETERS, responses=responses(VisitStats))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         region, period = self.period_and_region(request)
         figures = visit_stats(region=region, period=period)
         return self.named(Response(figures), **_names(_("visit statistics"), "visits",
@@ -179,7 +179,7 @@ class CaseBreakdownView(StatsView):
         parameters=PARAMETERS,
         responses={**responses(CaseBreakdown), (200, XLSXRenderer.media_type): OpenApiTypes.BINARY},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         region, period = self.period_and_region(request)
         breakdown: Breakdown = breakdown_get(region=region, period=period)
         if self.wants_file(request):

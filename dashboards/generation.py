@@ -3,7 +3,7 @@
 Each room owns the generator of its own tables (`centres.generation`,
 `veterans.generation`, later `cases.generation` and `demonstration.generation`)
 and this module, in the dashboards room that may read every other room, runs them
-in dependency order. No lower room imports this one, so the rule of DESIGN.md §3
+in dependency order. No lower room imports this one, so the rule of docs/design.md §3
 holds. The bulk-loading machinery they share is `config.bulkload`.
 
 `cases_generate` and `designations_generate` below hand over to

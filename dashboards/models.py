@@ -7,7 +7,7 @@ row per child and day for its ranking, whatever the number of visits and cases.
 
 - Visit columns count the visits made that day.
 - Case columns count the cases RECEIVED that day, by what they are now (status,
-  resolved level, escalated), as DESIGN.md §4 defines the case statistics.
+  resolved level, escalated), as docs/design.md §4 defines the case statistics.
 - Follow-up columns count the follow-up visits (回访) made that day, for the
   satisfaction rate.
 
@@ -21,14 +21,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from centres import codes
+from veterans.models import Visit
 
 NATION = codes.NATION
 
-VISIT_CHANNELS = ("in_person", "phone", "online", "home_visit")
-VISIT_PURPOSES = (
-    "policy", "employment", "assistance", "rights", "card", "counselling", "honours", "other",
-)
-LEVELS = ("village", "township", "county", "city", "province")
+# The fixed codes, from the rooms that define them (one counter column per code).
+VISIT_CHANNELS: tuple[str, ...] = tuple(Visit.Channel.values)
+VISIT_PURPOSES: tuple[str, ...] = tuple(Visit.Purpose.values)
+LEVELS: tuple[str, ...] = tuple(reversed(codes.LEVELS_TOP_DOWN))  # village first
 
 # Every counter column, in a fixed order: the rollup code, the verification and
 # the exports all iterate this list.

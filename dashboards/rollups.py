@@ -19,9 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Model, Q, QuerySet
@@ -31,6 +29,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, Status
 from cases.selectors import case_counters
 from centres import codes
+from config.days import local_day_end, local_day_start, local_zone
 from dashboards import sql
 from dashboards.models import COUNTERS, NATION, DailyStat, DueStat, RollupState
 from veterans.models import Visit
@@ -54,14 +53,6 @@ MAX_RUNS = 30
 WINDOW_DAYS = 31
 # PostgreSQL's memory for the sorts of a whole rebuild (the default, 4 MB, spills to disk).
 REBUILD_WORK_MEM = "256MB"
-
-
-def tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz())
 
 
 # --- what each counter counts -------------------------------------------------
@@ -173,12 +164,12 @@ def windows(
 def _rows_in(source: Source, first: datetime.date, last: datetime.date) -> QuerySet[Any]:
     rows = source.queryset.filter(
         **{
-            f"{source.time_field}__gte": day_start(first),
-            f"{source.time_field}__lt": day_start(last + datetime.timedelta(days=1)),
+            f"{source.time_field}__gte": local_day_start(first),
+            f"{source.time_field}__lt": local_day_end(last),
         }
     )
-    days = {"day": TruncDate(source.time_field, tzinfo=tz())}
-    days |= {f"{field}_day": TruncDate(field, tzinfo=tz()) for field in source.extra_keys}
+    days = {"day": TruncDate(source.time_field, tzinfo=local_zone())}
+    days |= {f"{field}_day": TruncDate(field, tzinfo=local_zone()) for field in source.extra_keys}
     return rows.annotate(**days)
 
 
@@ -303,7 +294,7 @@ def _bump(state: RollupState, upto: datetime.datetime | None) -> None:
 
 def touched_days(since: datetime.datetime) -> set[datetime.date]:
     """The days whose rollup rows may have changed since `since`."""
-    local = tz()
+    local = local_zone()
     days = {
         at.astimezone(local).date()
         for at in Visit.objects.filter(created_at__gte=since).values_list("visited_at", flat=True)
@@ -371,7 +362,7 @@ def _store(computed: dict[Key, Counts], table: Table) -> int:
 
 def raw_span() -> tuple[datetime.date, datetime.date] | None:
     """The first and last day that any raw row falls on."""
-    local = tz()
+    local = local_zone()
     bounds: list[datetime.datetime] = []
     for source in sources():
         ordered = source.queryset.order_by(source.time_field).values_list(

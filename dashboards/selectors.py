@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.selectors import case_figures, rate
-from centres.models import Region
+from centres.models import Region, User
 from centres.selectors import (
     ChildKeys,
     centre_counts_by_level,
@@ -67,7 +67,7 @@ class Period:
         return rows
 
 
-def area_get_for_user(*, user: Any, code: str | None) -> Region | None:
+def area_get_for_user(*, user: User, code: str | None) -> Region | None:
     """The region a dashboard shows: the given code (404 outside), else the user's own area.
 
     The nation's code (zeros) names the whole country, for nationwide users only.
@@ -370,7 +370,7 @@ class Dashboard:
 
 
 def dashboard_get(
-    *, user: Any, region: Region | None, period: Period, now: datetime.datetime | None = None
+    *, user: User, region: Region | None, period: Period, now: datetime.datetime | None = None
 ) -> Dashboard:
     """Everything a dashboard shows, cached (under the rollups' version) until they
     change or 10 minutes pass.
@@ -391,7 +391,7 @@ def dashboard_get(
 
 
 def _dashboard_compute(
-    *, user: Any, region: Region | None, period: Period, now: datetime.datetime
+    *, user: User, region: Region | None, period: Period, now: datetime.datetime
 ) -> Dashboard:
     return Dashboard(
         region=region,

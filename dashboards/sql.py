@@ -28,9 +28,9 @@ from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from cases.filters import day_start
 from cases.models import Case, Status
 from centres import codes
+from config.days import local_day_end, local_day_start
 from dashboards.models import NATION, DailyStat, DueStat
 
 OVERDUE_BEFORE_TODAY = "overdue_before_today"
@@ -89,16 +89,16 @@ def _due_today(
     column = {deferred.field.name: quote(deferred.field.column) for deferred in fields}
     where = [f"{column['status']} = %s", f"{column['deadline']} >= %s",
              f"{column['deadline']} < %s"]
-    params: list[Any] = [Status.OPEN, adapt(day_start(timezone.localdate(now))), adapt(now)]
+    params: list[Any] = [Status.OPEN, adapt(local_day_start(timezone.localdate(now))), adapt(now)]
     if code is not None and code != NATION:
         where.append(f"{column['received_region']} BETWEEN %s AND %s")
         params += codes.code_range(code)
     if since is not None:
         where.append(f"{column['received_at']} >= %s")
-        params.append(adapt(day_start(since)))
+        params.append(adapt(local_day_start(since)))
     if until is not None:
         where.append(f"{column['received_at']} < %s")
-        params.append(adapt(day_start(until + datetime.timedelta(days=1))))
+        params.append(adapt(local_day_end(until)))
     selected, group_by = "count(*)", ""
     if prefix_width is not None:
         selected = f"substr({column['received_region']}, 1, {int(prefix_width)}), count(*)"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centres.requests import AuthenticatedHttpRequest
 from centres.selectors import region_ancestors, user_root_region
 from config.spreadsheets import SpreadsheetCSVRenderer, XLSXRenderer
 from contacts.selectors import contact_coverage
@@ -32,13 +33,13 @@ from teams.exports import FIGURE_COLUMNS, figure_rows
 from teams.selectors import team_stats_by_child
 
 
-def _sort(request: HttpRequest) -> str:
+def _sort(request: AuthenticatedHttpRequest) -> str:
     sort = request.GET.get("sort", "")
     return sort if sort in RANKINGS else DEFAULT_RANKING
 
 
 @login_required
-def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> HttpResponse:
     region = area_get_for_user(user=request.user, code=code)
     form = PeriodForm(request.GET or None)
     board = dashboard_get(user=request.user, region=region, period=form.period())
@@ -73,7 +74,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 @login_required
 def dashboard_export(
-    request: HttpRequest, code: str | None = None, extension: str = "xlsx"
+    request: AuthenticatedHttpRequest, code: str | None = None, extension: str = "xlsx"
 ) -> HttpResponse:
     """The ledger of the page's table, in the page's order: .xlsx, or .csv."""
     region = area_get_for_user(user=request.user, code=code)

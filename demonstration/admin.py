@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from centres.models import User
 from demonstration.models import (
     Assessment,
     AssessmentEvent,
@@ -26,9 +27,10 @@ from demonstration.models import (
 
 
 def _is_official_or_superuser(request: HttpRequest) -> bool:
-    user: Any = request.user
-    official = user.is_superuser or getattr(user, "is_official", False)
-    return bool(user.is_active and user.is_staff and official)
+    user = request.user
+    if not isinstance(user, User):
+        return False
+    return user.is_active and user.is_staff and (user.is_superuser or user.is_official)
 
 
 class OfficialsEdit:

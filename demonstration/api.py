@@ -1,4 +1,4 @@
-"""REST: /api/v1/stats/targets/ (DESIGN.md §4, fixed), designations and assessments."""
+"""REST: /api/v1/stats/targets/ (docs/design.md §4, fixed), designations and assessments."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centres import codes
@@ -25,6 +24,7 @@ from centres.filters import (
     RegionCodeField,
     SubtreeFilter,
 )
+from centres.requests import AuthenticatedRequest
 from centres.selectors import region_get_for_user
 from config.spreadsheets import SpreadsheetAPIView
 from demonstration.models import Assessment, Designation
@@ -80,6 +80,7 @@ class TargetQuerySerializer(serializers.Serializer):
 class TargetStatsView(SpreadsheetAPIView):
     """The 60% target of the model cities and counties in the caller's jurisdiction,
     from the latest snapshot of the year (computed on the fly if the year has none)."""
+    request: AuthenticatedRequest
 
     @extend_schema(
         parameters=[
@@ -89,7 +90,7 @@ class TargetStatsView(SpreadsheetAPIView):
         ],
         responses=TargetSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = TargetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("year") or this_year()
@@ -137,7 +138,7 @@ class TargetSummaryView(SpreadsheetAPIView):
         ],
         responses=TargetSummarySerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = TargetSummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("year") or this_year()
@@ -145,7 +146,7 @@ class TargetSummaryView(SpreadsheetAPIView):
         region = None
         if code.strip("0"):
             region = region_get_for_user(user=request.user, code=code)
-        elif request.user.region_id is not None:  # type: ignore[union-attr]
+        elif request.user.region_id is not None:
             raise Http404
         summary = target_summary(user=request.user, region=region, year=year)
         figures = {
@@ -226,6 +227,7 @@ class RevokeSerializer(serializers.Serializer):
 
 class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
     """Designations of centres in the caller's jurisdiction; `revoke` (摘牌) for officials."""
+    request: AuthenticatedRequest
 
     serializer_class = DesignationSerializer
     filterset_class = DesignationFilter
@@ -237,12 +239,12 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=RevokeSerializer, responses=DesignationSerializer)
     @action(detail=True, methods=["post"])
-    def revoke(self, request: Request, pk: str | None = None) -> Response:
+    def revoke(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         designation = self.get_object()
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         designation = designation_revoke(
-            designation=designation, by=request.user,  # type: ignore[arg-type]
+            designation=designation, by=request.user,
             reason=body.validated_data["reason"], on=body.validated_data.get("revoked_on"),
         )
         return Response(DesignationSerializer(designation).data)
@@ -251,6 +253,7 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Assessments of centres in the caller's jurisdiction, and their workflow steps
     (409 when the state or the caller does not allow the step)."""
+    request: AuthenticatedRequest
 
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilter
@@ -261,7 +264,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         ).order_by("-created_at", "-id")
 
     def _step(
-        self, request: Request, run: Callable[[Assessment, Any, str], Assessment]
+        self, request: AuthenticatedRequest, run: Callable[[Assessment, Any, str], Assessment]
     ) -> Response:
         assessment = self.get_object()
         body = CommentSerializer(data=request.data)
@@ -271,26 +274,26 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=AssessmentSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
+    def submit(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._step(request, lambda a, by, c: assessment_submit(assessment=a, by=by))
 
     @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
+    def return_(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._step(
             request, lambda a, by, c: assessment_return(assessment=a, by=by, comment=c)
         )
 
     @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
     @action(detail=True, methods=["post"])
-    def forward(self, request: Request, pk: str | None = None) -> Response:
+    def forward(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._step(
             request, lambda a, by, c: assessment_forward(assessment=a, by=by, comment=c)
         )
 
     @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._step(
             request, lambda a, by, c: assessment_approve(assessment=a, by=by, note=c)
         )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from centres.models import Centre
+from centres.models import Centre, User
+from centres.requests import AuthenticatedHttpRequest
 from centres.sections import CentreSection, centre_section_register
 from config.navigation import nav_badge_register
 
 
-def rating_history_section(request: HttpRequest, centre: Centre) -> CentreSection | None:
+def rating_history_section(
+    request: AuthenticatedHttpRequest, centre: Centre
+) -> CentreSection | None:
     """The centre's assessments and designations on its page."""
     from demonstration.selectors import centre_rating_history
     from demonstration.services import may_revoke
@@ -24,7 +27,7 @@ def rating_history_section(request: HttpRequest, centre: Centre) -> CentreSectio
         context={
             "history": history,
             "eligible": eligible,
-            "may_revoke": may_revoke(request.user, centre),  # type: ignore[arg-type]
+            "may_revoke": may_revoke(request.user, centre),
         },
     )
 
@@ -35,7 +38,7 @@ def short_targets_badge(request: HttpRequest) -> int | None:
     from demonstration.services import this_year
 
     user = request.user
-    if not getattr(user, "is_official", False):
+    if not isinstance(user, User) or not user.is_official:
         return None
     return targets_short_count(user=user, year=this_year()) or None
 

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre, Region, jurisdiction_q
+from centres.models import Centre, Region, User, jurisdiction_q
 
 EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
 
@@ -142,18 +142,21 @@ class StandardItem(models.Model):
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
-    def visible_to(self, user: Any) -> AssessmentQuerySet:
+    def visible_to(self, user: User) -> AssessmentQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    FORWARDED = "forwarded", _("reviewed, awaiting approval")
+    APPROVED = "approved", _("approved")
 
 
 class Assessment(models.Model):
     """A centre's assessment (评估): self-assessment, review, approval."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SUBMITTED = "submitted", _("submitted")
-        FORWARDED = "forwarded", _("reviewed, awaiting approval")
-        APPROVED = "approved", _("approved")
+    Status = AssessmentStatus
 
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="assessments"
@@ -191,11 +194,11 @@ class Assessment(models.Model):
             # One assessment in progress per centre and year; after approval a new one may start.
             models.UniqueConstraint(
                 fields=["centre", "year"],
-                condition=~Q(status="approved"),
+                condition=~Q(status=AssessmentStatus.APPROVED),
                 name="assessment_one_open_per_centre_year",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "forwarded", "approved"]),
+                condition=Q(status__in=AssessmentStatus.values),
                 name="assessment_status_valid",
             ),
             models.CheckConstraint(
@@ -282,7 +285,7 @@ class AssessmentEvent(models.Model):
 
 
 class DesignationQuerySet(models.QuerySet["Designation"]):
-    def visible_to(self, user: Any) -> DesignationQuerySet:
+    def visible_to(self, user: User) -> DesignationQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
 
     def in_force(self, year: int) -> DesignationQuerySet:
@@ -301,17 +304,23 @@ def in_force_q(year: int, prefix: str = "") -> Q:
     )
 
 
+class DesignationGrade(models.TextChoices):
+    NATIONAL = "national", _("national")
+    PROVINCIAL = "provincial", _("provincial")
+    CITY = "city", _("city")
+
+
+class DesignationSource(models.TextChoices):
+    ASSESSMENT = "assessment", _("assessment")
+    IMPORTED = "imported", _("imported list")
+
+
 class Designation(models.Model):
     """A centre named a demonstration centre (命名), from an assessment or an official list."""
 
-    class Grade(models.TextChoices):
-        NATIONAL = "national", _("national")
-        PROVINCIAL = "provincial", _("provincial")
-        CITY = "city", _("city")
+    Grade = DesignationGrade
 
-    class Source(models.TextChoices):
-        ASSESSMENT = "assessment", _("assessment")
-        IMPORTED = "imported", _("imported list")
+    Source = DesignationSource
 
     centre = models.ForeignKey(
         Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="designations"
@@ -346,11 +355,11 @@ class Designation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["centre", "year"], name="designation_once_per_year"),
             models.CheckConstraint(
-                condition=Q(grade__in=["national", "provincial", "city"]),
+                condition=Q(grade__in=DesignationGrade.values),
                 name="designation_grade_valid",
             ),
             models.CheckConstraint(
-                condition=Q(source__in=["assessment", "imported"]),
+                condition=Q(source__in=DesignationSource.values),
                 name="designation_source_valid",
             ),
             models.CheckConstraint(
@@ -368,7 +377,7 @@ class Designation(models.Model):
 
 
 class TargetSnapshotQuerySet(models.QuerySet["TargetSnapshot"]):
-    def visible_to(self, user: Any) -> TargetSnapshotQuerySet:
+    def visible_to(self, user: User) -> TargetSnapshotQuerySet:
         return self.filter(jurisdiction_q(user, "region_id"))
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 from operator import or_
-from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -40,14 +39,14 @@ class TargetRow:
         return round(100 * self.demonstration / self.total) if self.total else 0
 
 
-def _in_scope(user: Any, region_code: str | None) -> Q:
+def _in_scope(user: User, region_code: str | None) -> Q:
     q = jurisdiction_q(user, "region_id")
     if region_code:
         q &= within_q(region_code, "region_id")
     return q
 
 
-def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list[TargetRow]:
+def target_rows(*, user: User, year: int, region_code: str | None = None) -> list[TargetRow]:
     """The model regions in the user's area (and under `region_code`) for the year.
 
     Served from the latest snapshot of that year; computed on the fly (not
@@ -68,14 +67,14 @@ def target_rows(*, user: Any, year: int, region_code: str | None = None) -> list
             )
             for s in snapshots
         ]
-    wanted = codes.prefix_of(region_code) if region_code else ""
     return [
         TargetRow(
             region=f.region, year=year, total=f.total, demonstration=f.demonstration,
             meets_target=f.meets_target, shortfall=f.shortfall, computed_at=None,
         )
         for f in targets_compute(year=year)
-        if user.may_see(f.region.code) and f.region.code.startswith(wanted)
+        if user.may_see(f.region.code)
+        and (not region_code or codes.is_within(f.region.code, region_code))
     ]
 
 
@@ -117,14 +116,14 @@ def target_summary_of(rows: list[TargetRow], *, year: int) -> TargetSummary:
     )
 
 
-def target_summary(*, user: Any, region: Region | None, year: int) -> TargetSummary:
+def target_summary(*, user: User, region: Region | None, year: int) -> TargetSummary:
     """The target summary of the model regions in the region's subtree (itself
     included; None: the user's whole area)."""
     rows = target_rows(user=user, year=year, region_code=region.code if region else None)
     return target_summary_of(rows, year=year)
 
 
-def targets_short_count(*, user: Any, year: int) -> int:
+def targets_short_count(*, user: User, year: int) -> int:
     """How many model regions in the user's area are below target (latest snapshot)."""
     latest = TargetSnapshot.objects.filter(year=year).values("date").order_by("-date")[:1]
     return TargetSnapshot.objects.filter(
@@ -173,7 +172,7 @@ def target_candidates(
 # --- Assessments ------------------------------------------------------------------
 
 
-def assessment_get_for_user(*, user: Any, pk: int) -> Assessment:
+def assessment_get_for_user(*, user: User, pk: int) -> Assessment:
     assessment = (
         Assessment.objects.visible_to(user)
         .select_related("centre__region", "standard", "created_by")
@@ -222,7 +221,7 @@ def assessments_to_approve(*, user: User) -> QuerySet[Assessment]:
     )
 
 
-def score_with_evidence_get_for_user(*, user: Any, pk: int) -> AssessmentScore:
+def score_with_evidence_get_for_user(*, user: User, pk: int) -> AssessmentScore:
     """A score whose evidence file the user may download: the assessment is in their area."""
     score = (
         AssessmentScore.objects.filter(
@@ -237,7 +236,7 @@ def score_with_evidence_get_for_user(*, user: Any, pk: int) -> AssessmentScore:
     return score
 
 
-def designation_get_for_user(*, user: Any, pk: int) -> Designation:
+def designation_get_for_user(*, user: User, pk: int) -> Designation:
     designation = (
         Designation.objects.visible_to(user).select_related("centre__region").filter(pk=pk).first()
     )
@@ -252,7 +251,7 @@ class RatingHistory:
     designations: list[Designation]
 
 
-def centre_rating_history(*, user: Any, centre: Centre) -> RatingHistory:
+def centre_rating_history(*, user: User, centre: Centre) -> RatingHistory:
     """A centre's assessments and designations, newest first (two queries)."""
     return RatingHistory(
         assessments=list(

@@ -1,4 +1,4 @@
-"""The 60% target (DESIGN.md §2), computed for every model region at once.
+"""The 60% target (docs/design.md §2), computed for every model region at once.
 
 For a model region (a city or county whose `model_year` is set and ≤ Y):
 - `total` = eligible centres in its subtree: county and township centres, and

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from centres.errors import DomainError, Refused
 from centres.models import Centre
+from centres.requests import AuthenticatedHttpRequest
 from demonstration.forms import AssessmentScoresForm, CommentForm, RevokeForm
 from demonstration.models import Assessment, StandardItem
 from demonstration.selectors import (
@@ -47,7 +48,7 @@ from demonstration.services import (
 from demonstration.targets import centre_is_eligible
 
 
-def _year(request: HttpRequest) -> int:
+def _year(request: AuthenticatedHttpRequest) -> int:
     raw = request.GET.get("year", "")
     if raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
@@ -55,7 +56,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The model regions of the user's area against the 60% target, and who could close the gap."""
     year = _year(request)
     rows = target_rows(user=request.user, year=year)
@@ -73,9 +74,9 @@ def targets(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def assessment_list(request: HttpRequest) -> HttpResponse:
+def assessment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own centre's assessments, then what waits for their review or approval."""
-    user: Any = request.user
+    user = request.user
     own_centre = (
         Centre.objects.visible_to(user).filter(region_id=user.region_id).first()
         if user.region_id and user.is_staff_member
@@ -96,8 +97,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def assessment_start(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def assessment_start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     centre = Centre.objects.visible_to(user).filter(region_id=user.region_id).first()
     if centre is None:
         raise Http404
@@ -111,9 +112,9 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The scores per indicator; the self-assessment form while the centre may edit it."""
-    user: Any = request.user
+    user = request.user
     assessment = assessment_get_for_user(user=user, pk=pk)
     items = list(
         StandardItem.objects.filter(dimension__standard=assessment.standard).select_related(
@@ -160,23 +161,23 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "demonstration/assessment_detail.html", context)
 
 
-def _submit(request: HttpRequest, assessment: Assessment, comment: str) -> Assessment:
-    return assessment_submit(assessment=assessment, by=request.user)  # type: ignore[arg-type]
+def _submit(request: AuthenticatedHttpRequest, assessment: Assessment, comment: str) -> Assessment:
+    return assessment_submit(assessment=assessment, by=request.user)
 
 
-def _return(request: HttpRequest, assessment: Assessment, comment: str) -> Assessment:
-    return assessment_return(assessment=assessment, by=request.user, comment=comment)  # type: ignore[arg-type]
+def _return(request: AuthenticatedHttpRequest, assessment: Assessment, comment: str) -> Assessment:
+    return assessment_return(assessment=assessment, by=request.user, comment=comment)
 
 
-def _forward(request: HttpRequest, assessment: Assessment, comment: str) -> Assessment:
-    return assessment_forward(assessment=assessment, by=request.user, comment=comment)  # type: ignore[arg-type]
+def _forward(request: AuthenticatedHttpRequest, assessment: Assessment, comment: str) -> Assessment:
+    return assessment_forward(assessment=assessment, by=request.user, comment=comment)
 
 
-def _approve(request: HttpRequest, assessment: Assessment, comment: str) -> Assessment:
-    return assessment_approve(assessment=assessment, by=request.user, note=comment)  # type: ignore[arg-type]
+def _approve(request: AuthenticatedHttpRequest, assessment: Assessment, comment: str) -> Assessment:
+    return assessment_approve(assessment=assessment, by=request.user, note=comment)
 
 
-Step = Callable[[HttpRequest, Assessment, str], Assessment]
+Step = Callable[[AuthenticatedHttpRequest, Assessment, str], Assessment]
 TRANSITIONS: dict[str, tuple[Step, Any]] = {
     "submit": (_submit, gettext_lazy("Submitted for review.")),
     "return": (_return, gettext_lazy("Returned to the centre.")),
@@ -187,7 +188,7 @@ TRANSITIONS: dict[str, tuple[Step, Any]] = {
 
 @login_required
 @require_POST
-def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def assessment_transition(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """One workflow step; a refused step comes back as a message on the page."""
     step = TRANSITIONS.get(action)
     if step is None:
@@ -206,7 +207,7 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """An evidence file, served only to users whose area holds the assessment."""
     score = score_with_evidence_get_for_user(user=request.user, pk=pk)
     return FileResponse(
@@ -217,14 +218,14 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def designation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def designation_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     designation = designation_get_for_user(user=request.user, pk=pk)
     form = RevokeForm(request.POST)
     try:
         if not form.is_valid():
             raise Refused(_("Give the reason for revoking the designation."))
         designation_revoke(
-            designation=designation, by=request.user,  # type: ignore[arg-type]
+            designation=designation, by=request.user,
             reason=form.cleaned_data["reason"],
         )
     except DomainError as exc:

@@ -1,4 +1,4 @@
-"""REST: the roster, teams, service records and `stats/teams` (DESIGN.md §4, fixed).
+"""REST: the roster, teams, service records and `stats/teams` (docs/design.md §4, fixed).
 
 Bad input answers 400 field by field, a refused step 409, a row outside the
 caller's jurisdiction 404, a write by an official 403.
@@ -22,6 +22,7 @@ from centres import codes
 from centres.api import CentreCodeField
 from centres.filters import REGION_CODE_SCHEMA
 from centres.models import User
+from centres.requests import AuthenticatedRequest
 from centres.selectors import region_get_for_user
 from teams import services
 from teams.filters import ServiceRecordFilter, TeamFilter, VillageCadreFilter
@@ -268,7 +269,7 @@ class TeamStatsView(APIView):
         description="region code (6, 9 or 12 digits): its whole subtree; "
         "000000000000 is the nation (nationwide users only)",
     )], responses={200: TeamStats})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = TeamStatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         code = query.validated_data["region"]

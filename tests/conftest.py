@@ -151,3 +151,12 @@ def matrix_world(
 def matrix(matrix_world: World, db: Any, settings: Any) -> World:
     settings.MEDIA_ROOT = matrix_world.media  # the evidence files of the world
     return matrix_world
+
+
+@pytest.fixture
+def beat_started(transactional_db: Any) -> None:
+    """What `celery beat` with django-celery-beat's DatabaseScheduler does when it starts:
+    write CELERY_BEAT_SCHEDULE (config/settings.py) to its table."""
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    DatabaseScheduler(app=celery_app)

@@ -1,4 +1,4 @@
-"""REST: /api/v1/veterans/ and /api/v1/visits/ (DESIGN.md §4, fixed).
+"""REST: /api/v1/veterans/ and /api/v1/visits/ (docs/design.md §4, fixed).
 
 ID numbers are written in full and always answered masked. Visit creation
 honours the `Idempotency-Key` header (centres.idempotency): the same key again
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from centres.api import CentreCodeField, CodeField, RegionCodeField
 from centres.idempotency import idempotency_from
 from centres.models import Region
+from centres.requests import AuthenticatedRequest
 from config.schema import IDEMPOTENCY_KEY
 from config.serializers import FieldsBuiltOnceMixin
 from veterans import services
@@ -140,6 +141,7 @@ LOGGABLE_OUTCOMES = [c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.C
 
 class VisitSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """A visit as the API answers it; what a client sends is a `VisitInputSerializer`."""
+    request: AuthenticatedRequest
 
     veteran = serializers.IntegerField(source="veteran_id", read_only=True)
     veteran_name = serializers.CharField(source="veteran.name", read_only=True)
@@ -163,6 +165,7 @@ class VisitInputSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
     together by one query (`visit_parties`) once the fields are well formed, rather
     than one query each by related fields.
     """
+    request: AuthenticatedRequest
 
     veteran = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
                                        help_text="The veteran's id.")
@@ -211,6 +214,8 @@ class VeteranViewSet(
 ):
     """Veterans in the caller's jurisdiction. ID numbers are masked in every answer."""
 
+    request: AuthenticatedRequest
+
     serializer_class = VeteranSerializer
     filterset_class = VeteranFilter
     permission_classes = [StaffWritesOfficialsRead]
@@ -238,6 +243,8 @@ class VisitViewSet(
 ):
     """Visits logged at the centres of the caller's jurisdiction."""
 
+    request: AuthenticatedRequest
+
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
     permission_classes = [StaffWritesOfficialsRead]
@@ -261,7 +268,7 @@ class VisitViewSet(
         if not serializer.is_valid():
             # A retry is answered by its key even when its body no longer validates
             # (the veteran moved away since); a valid one is, inside `visit_log`.
-            existing = services.visit_by_key(by=request.user, once=once)
+            existing = services.visit_by_key(by=self.request.user, once=once)
             if existing is not None:
                 return Response(self.answer(existing), status=status.HTTP_200_OK)
             serializer.is_valid(raise_exception=True)  # raises the errors found above
@@ -269,7 +276,7 @@ class VisitViewSet(
         # A refusal of the service (a Django ValidationError) answers 400 field by field
         # through the API's exception handler.
         visit, created = services.visit_log(
-            by=request.user,
+            by=self.request.user,
             veteran=data["veteran"],
             centre=data["centre"],
             channel=data["channel"],

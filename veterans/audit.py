@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models
 
+from centres.models import User
 from veterans.models import AuditEntry
 
 
@@ -24,7 +25,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def audit_record(
-    *, actor: Any, action: str, obj: models.Model, changes: dict[str, Any] | None = None
+    *, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None
 ) -> AuditEntry:
     """Append one entry: `actor` did `action` (an AuditEntry.Action value) to `obj`."""
     return AuditEntry.objects.create(
@@ -37,7 +38,11 @@ def audit_record(
 
 
 def audit_record_many(
-    *, actor: Any, action: str, objs: Iterable[models.Model], changes: dict[str, Any] | None = None
+    *,
+    actor: User | None,
+    action: str,
+    objs: Iterable[models.Model],
+    changes: dict[str, Any] | None = None,
 ) -> int:
     """The same entry for many records at once (imports), in one bulk insert."""
     data = {key: _jsonable(value) for key, value in (changes or {}).items()}

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from openpyxl.utils import get_column_letter
 
+from centres.models import User
 from config.spreadsheets import xlsx_row
 from veterans.audit import audit_record
 from veterans.imports import COLUMNS
@@ -54,7 +55,7 @@ def _yes(value: bool) -> str:
     return "是" if value else "否"
 
 
-def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, Any]) -> IO[bytes]:
+def veterans_export(*, queryset: QuerySet[Veteran], by: User, filters: dict[str, Any]) -> IO[bytes]:
     """The filtered registry, in the import template's columns plus the region's name."""
     headers = [
         "出生年份" if name == "birth_date" else header for name, header in COLUMNS
@@ -77,7 +78,7 @@ def veterans_export(*, queryset: QuerySet[Veteran], by: Any, filters: dict[str, 
     return handle
 
 
-def visits_export(*, queryset: QuerySet[Visit], by: Any, filters: dict[str, Any]) -> IO[bytes]:
+def visits_export(*, queryset: QuerySet[Visit], by: User, filters: dict[str, Any]) -> IO[bytes]:
     headers = ["来访时间", "服务中心（站）", "区划代码", "退役军人", "公民身份号码", "来访方式",
                "来访事由", "内容摘要", "办理结果", "经办人"]
 
@@ -99,7 +100,7 @@ def visits_export(*, queryset: QuerySet[Visit], by: Any, filters: dict[str, Any]
     return handle
 
 
-def _audit_export(*, by: Any, model: type[Veteran] | type[Visit], filters: dict[str, Any]) -> None:
+def _audit_export(*, by: User, model: type[Veteran] | type[Visit], filters: dict[str, Any]) -> None:
     # An export is about many records: the entry names the table and the filters.
     audit_record(
         actor=by, action=AuditEntry.Action.EXPORT, obj=model(),

@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from centres.filters import RegionCodeFilter, SubtreeByNameFilter, SubtreeFilter, UserFieldsMixin
+from config.days import local_day_end, local_day_start
 from veterans.models import Veteran, Visit
-from veterans.selectors import local_day_bounds, veteran_search_q
+from veterans.selectors import veteran_search_q
 
 
 class FlagFilter(django_filters.BooleanFilter):
@@ -66,7 +67,7 @@ class VisitFilter(django_filters.FilterSet):
         fields = ["centre", "region", "since", "until", "purpose", "channel"]
 
     def filter_since(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return qs.filter(visited_at__gte=local_day_bounds(value)[0])
+        return qs.filter(visited_at__gte=local_day_start(value))
 
     def filter_until(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return qs.filter(visited_at__lt=local_day_bounds(value)[1])
+        return qs.filter(visited_at__lt=local_day_end(value))

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Region
+from centres.models import Region, User
 from centres.selectors import region_paths
 from centres.tabular import RowError, size_check
 from veterans.idnumbers import birth_date_of, normalize_id_number
@@ -21,7 +21,7 @@ from veterans.services import (
     elsewhere_refuse,
     id_number_clean,
 )
-from veterans.signals import CASE_CATEGORIES
+from veterans.signals import CaseCategory
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -62,7 +62,7 @@ class VeteranForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args: Any, user: Any, regions: list[Region] | None = None,
+    def __init__(self, *args: Any, user: User, regions: list[Region] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
@@ -191,11 +191,11 @@ class VisitForm(forms.Form):
     )
     open_case = forms.BooleanField(label=_("Open a dispute case"), required=False)
     case_category = forms.ChoiceField(
-        label=_("case category"), choices=[("", "---------"), *CASE_CATEGORIES], required=False
+        label=_("case category"), choices=[("", "---------"), *CaseCategory.choices], required=False
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
-    def __init__(self, *args: Any, user: Any, cases_enabled: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, cases_enabled: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.cases_enabled = cases_enabled

@@ -31,7 +31,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from centres import codes
-from centres.models import Region
+from centres.models import Region, User
 from centres.selectors import RegionNotFound, region_resolve
 from centres.tabular import RowError, Table, table_open
 from config.spreadsheets import FORMULA_REFUSED as _FORMULA_REFUSED
@@ -194,7 +194,7 @@ class _RollBack(Exception):
     pass
 
 
-def _allowed_regions(by: Any, region_codes: set[str]) -> set[str]:
+def _allowed_regions(by: User, region_codes: set[str]) -> set[str]:
     return set(
         Region.objects.visible_to(by)
         .filter(code__in=region_codes, level__in=HOME_LEVELS)
@@ -241,7 +241,7 @@ def _insert(veterans: list[Veteran]) -> list[Veteran]:
     return veterans
 
 
-def _audit(by: Any, created: list[Veteran], changes: dict[str, Any]) -> None:
+def _audit(by: User, created: list[Veteran], changes: dict[str, Any]) -> None:
     """One audit entry per imported veteran (see `_insert` for the PostgreSQL path)."""
     if connection.vendor != "postgresql":
         audit_record_many(actor=by, action=AuditEntry.Action.CREATE, objs=created,
@@ -268,7 +268,7 @@ def veterans_import(
     *,
     path: Path,
     mode: str,
-    by: Any,
+    by: User,
     progress: Callable[[int, int], None] | None = None,
     job_id: int | None = None,
 ) -> ImportResult:

@@ -12,8 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.models import Centre, Level, Region, jurisdiction_q
+from centres import codes
+from centres.models import Centre, Level, Region, User, jurisdiction_q
 from centres.selectors import region_paths
+from config.days import local_day_range
 from veterans.idnumbers import normalize_id_number
 from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 
@@ -23,7 +25,7 @@ SEARCH_LIMIT = 10
 NAME_CONTAINS_FROM = 3
 
 
-def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
+def id_number_visible_to(user: User, veteran: Veteran) -> bool:
     """Who may read a full ID number (on the detail page only, audited).
 
     Staff whose jurisdiction is the veteran's county or lower (the people who
@@ -36,7 +38,9 @@ def id_number_visible_to(user: Any, veteran: Veteran) -> bool:
     if user.is_official:
         return True
     region = user.region_id
-    return bool(region) and user.region.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
+    return region is not None and codes.level_of(region) in (
+        Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE
+    )
 
 
 def _one_or_404(queryset: QuerySet[Any], pk: int | str) -> Any:
@@ -76,7 +80,7 @@ def veteran_search_q(query: str) -> Q:
     return Q(name__icontains=query)
 
 
-def veteran_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Veteran]:
+def veteran_search(*, user: User, query: str, limit: int = SEARCH_LIMIT) -> list[Veteran]:
     """A handful of matches for the visit page's search-as-you-type."""
     if len(query.strip()) < 1:
         return []
@@ -122,7 +126,7 @@ def veteran_possible_duplicates(
     )
 
 
-def veteran_visits(*, user: Any, veteran: Veteran, limit: int = 200) -> list[Visit]:
+def veteran_visits(*, user: User, veteran: Veteran, limit: int = 200) -> list[Visit]:
     return list(
         Visit.objects.visible_to(user)
         .filter(veteran=veteran)
@@ -131,7 +135,7 @@ def veteran_visits(*, user: Any, veteran: Veteran, limit: int = 200) -> list[Vis
     )
 
 
-def visit_list(*, user: Any) -> QuerySet[Visit]:
+def visit_list(*, user: User) -> QuerySet[Visit]:
     return (
         Visit.objects.visible_to(user)
         .select_related("veteran", "centre", "recorded_by")
@@ -149,7 +153,7 @@ _PARTIES_SQL = (
 
 
 def visit_parties(
-    *, user: Any, veteran_id: int, centre_code: str
+    *, user: User, veteran_id: int, centre_code: str
 ) -> tuple[Veteran | None, Centre | None]:
     """The veteran and the centre a visit names, each None unless the user may see it.
 
@@ -194,14 +198,9 @@ def user_centre(user: Any) -> Centre | None:
     return Centre.objects.filter(region_id=user.region_id).select_related("region").first()
 
 
-def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
-    return start, start + datetime.timedelta(days=1)
-
-
-def visits_today(*, user: Any, centre: Centre, limit: int = 200) -> list[Visit]:
-    start, end = local_day_bounds(timezone.localdate())
+def visits_today(*, user: User, centre: Centre, limit: int = 200) -> list[Visit]:
+    today = timezone.localdate()
+    start, end = local_day_range(today, today)
     return list(
         Visit.objects.visible_to(user)
         .filter(centre=centre, visited_at__gte=start, visited_at__lt=end)
@@ -220,7 +219,7 @@ def home_regions_for(user: Any, *, limit: int = 2000) -> list[Region]:
     )
 
 
-def audit_trail_for_user(*, user: Any, obj: Any) -> list[AuditEntry]:
+def audit_trail_for_user(*, user: User, obj: Any) -> list[AuditEntry]:
     """The trail of a record the user already sees; officials read it."""
     if not getattr(user, "is_official", False):
         return []

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from centres import codes
 from centres.idempotency import NO_KEY, Idempotency, create_once, find_once
-from centres.models import Centre, Level, Region
+from centres.models import Centre, Level, Region, User
 from outbox.services import outbox_enqueue
 from veterans.audit import audit_record
 from veterans.idnumbers import (
@@ -30,7 +30,7 @@ from veterans.idnumbers import (
 )
 from veterans.models import HOME_LEVELS, AuditEntry, ImportJob, TransferRequest, Veteran, Visit
 from veterans.selectors import id_number_visible_to
-from veterans.signals import CASE_CATEGORIES, case_requested
+from veterans.signals import CaseCategory, case_requested
 
 # The fields a person edits; the rest is bookkeeping. `is_party_secretary` follows the
 # village cadre roster (teams.services), never typed.
@@ -89,8 +89,8 @@ def home_region_check(*, region: Region, by: Any) -> None:
         raise ValidationError({"region": HOME_LEVELS_MESSAGE})
 
 
-def writer_check(by: Any) -> None:
-    """Staff write; officials read (DESIGN.md §1)."""
+def writer_check(by: User) -> None:
+    """Staff write; officials read (docs/design.md §1)."""
     if not getattr(by, "is_authenticated", False) or not by.is_staff_member:
         raise PermissionDenied(_("Only staff may change the registry and the visit log."))
 
@@ -399,7 +399,7 @@ def _veteran_change(*, veteran: Veteran, by: Any, data: Mapping[str, Any]) -> Ve
 
 
 @transaction.atomic
-def veteran_id_number_reveal(*, veteran: Veteran, by: Any) -> str:
+def veteran_id_number_reveal(*, veteran: Veteran, by: User) -> str:
     """The full number, for a user allowed to see it; the read is audited."""
     if not id_number_visible_to(by, veteran):
         raise PermissionDenied
@@ -430,7 +430,7 @@ def visited_at_check(visited_at: datetime.datetime, *, now: datetime.datetime) -
         )
 
 
-def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_category: str) -> None:
+def _visit_scope_check(*, by: User, veteran: Veteran, centre: Centre, case_category: str) -> None:
     """The veteran and the centre lie in the user's jurisdiction, the category exists.
 
     The region codes of the rows as loaded are compared with the user's: no query.
@@ -439,14 +439,14 @@ def _visit_scope_check(*, by: Any, veteran: Veteran, centre: Centre, case_catego
         raise ValidationError({"veteran": _("No such veteran in your jurisdiction.")})
     if not by.may_see(centre.region_id):
         raise ValidationError({"centre": _("No such centre in your jurisdiction.")})
-    if case_category and case_category not in dict(CASE_CATEGORIES):
+    if case_category and case_category not in CaseCategory.values:
         raise ValidationError({"case_category": _("Choose a case category.")})
 
 
 @transaction.atomic
 def visit_log(
     *,
-    by: Any,
+    by: User,
     veteran: Veteran,
     centre: Centre,
     channel: str,
@@ -508,7 +508,7 @@ def visit_log(
     )
 
 
-def _case_request(*, visit: Visit, category: str, summary: str, by: Any) -> None:
+def _case_request(*, visit: Visit, category: str, summary: str, by: User) -> None:
     """Ask the cases room to open the case; a refusal rolls the visit back.
 
     Every receiver runs (send_robust); the first one that fails becomes a
@@ -557,7 +557,7 @@ def visit_log_for_new_veteran(
 
 
 @transaction.atomic
-def import_job_create(*, by: Any, upload: Any, mode: str) -> ImportJob:
+def import_job_create(*, by: User, upload: Any, mode: str) -> ImportJob:
     """Store the upload and queue its import once the job row is committed."""
     writer_check(by)
     job = ImportJob(

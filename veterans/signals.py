@@ -5,7 +5,7 @@ visit is created, when the staff member ticked "open a dispute case":
 
     case_requested.send(sender=Visit, visit=visit, category=code, summary=text, by=user)
 
-`category` is one of CASE_CATEGORIES. A receiver that raises rolls the visit back
+`category` is a `CaseCategory` code. A receiver that raises rolls the visit back
 too, so a visit never claims a case that was not opened. The visit form shows the
 checkbox only when someone listens (`case_requested.has_listeners()`).
 """
@@ -13,17 +13,23 @@ checkbox only when someone listens (`case_requested.has_listeners()`).
 from __future__ import annotations
 
 import django.dispatch
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 case_requested = django.dispatch.Signal()
 
-# The fixed case category codes (DESIGN.md §4), labelled per GLOSSARY.md.
-CASE_CATEGORIES = [
-    ("employment", _("employment and entrepreneurship")),
-    ("benefits", _("benefits")),
-    ("placement", _("placement")),
-    ("medical", _("medical")),
-    ("family", _("family and neighbours")),
-    ("land_housing", _("land and housing")),
-    ("other", _("other")),
-]
+
+class CaseCategory(models.TextChoices):
+    """The case categories: fixed codes (docs/design.md §4), translated labels.
+
+    Defined here, below both rooms, because the visit form offers them and veterans never
+    imports cases; `cases.models.Category` is this class.
+    """
+
+    EMPLOYMENT = "employment", _("employment")
+    BENEFITS = "benefits", _("benefits")
+    PLACEMENT = "placement", _("placement")
+    MEDICAL = "medical", _("medical")
+    FAMILY = "family", _("family and neighbours")
+    LAND_HOUSING = "land_housing", _("land and housing")
+    OTHER = "other", _("other")

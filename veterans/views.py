@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from centres.idempotency import KEY_LENGTH, Idempotency
+from centres.requests import AuthenticatedHttpRequest
 from centres.selectors import centre_get_for_user, region_paths
 from veterans import selectors, services
 from veterans.exports import veterans_export, visits_export
@@ -34,8 +35,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not request.user.is_staff_member:  # type: ignore[union-attr]
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
+    if not request.user.is_staff_member:
         raise PermissionDenied(_("Only staff may change the registry and the visit log."))
 
 
@@ -61,7 +62,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_new(request: HttpRequest) -> HttpResponse:
+def visit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log a visit: find or register the veteran, say why they came, save, next."""
     _staff_only(request)
     user = request.user
@@ -166,7 +167,7 @@ def _visit_saved_message(visit: Any) -> str:
 
 @login_required
 @require_GET
-def veteran_search(request: HttpRequest) -> JsonResponse:
+def veteran_search(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Search-as-you-type for the visit page: a few veterans, ID numbers masked."""
     found = selectors.veteran_search(user=request.user, query=request.GET.get("q", ""))
     return JsonResponse({
@@ -200,7 +201,7 @@ def _export(
 
 @login_required
 @require_GET
-def visit_export(request: HttpRequest) -> HttpResponseBase:
+def visit_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if request.GET.get("centre"):  # a centre outside the jurisdiction: 404, as everywhere
         centre_get_for_user(user=request.user, code=request.GET["centre"])
     visits = selectors.visit_list(user=request.user)
@@ -231,7 +232,7 @@ def veteran_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def veteran_export(request: HttpRequest) -> HttpResponseBase:
+def veteran_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     veterans = selectors.veteran_list(user=request.user)
     return _export(
         request, VeteranFilter(request.GET, queryset=veterans, request=request),
@@ -241,7 +242,7 @@ def veteran_export(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def veteran_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The veteran, the visit history and, for officials, the audit trail.
 
     POST reveals the full ID number to a user allowed to see it, and audits it.
@@ -289,7 +290,7 @@ def _save_veteran(request: HttpRequest, form: VeteranForm) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_new(request: HttpRequest) -> HttpResponse:
+def veteran_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     regions = selectors.home_regions_for(request.user)
     form = VeteranForm(request.POST or None, user=request.user, regions=regions)
@@ -307,7 +308,7 @@ def veteran_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def veteran_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def veteran_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     veteran = selectors.veteran_get_for_user(user=request.user, pk=pk)
     before = selectors.veteran_get_for_user(user=request.user, pk=pk)
@@ -354,7 +355,7 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -368,13 +369,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _xlsx(template_workbook(), "veterans-import-template.xlsx")
 
 
 @login_required
 @require_GET
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     owner = job.created_by_id == request.user.pk
     return render(request, "veterans/import_job.html", {
@@ -389,7 +390,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def import_job_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     # The cache holds the progress of a running job; a finished one answers from its row.
     progress = (
@@ -408,7 +409,7 @@ def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_user(user=request.user, pk=pk)
     if job.created_by_id != request.user.pk:
         raise Http404

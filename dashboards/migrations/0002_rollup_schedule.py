@@ -1,35 +1,11 @@
-"""The rollups' schedule: a refresh every minute, a full rebuild at 01:30 Asia/Shanghai."""
+"""Once created a beat schedule here; now a no-op kept so the migration graph stays whole.
+
+The rollups' refresh (every minute) and rebuild (01:30) is defined in `CELERY_BEAT_SCHEDULE` (config/settings.py), which
+django-celery-beat's DatabaseScheduler writes to its table under the same name when
+beat starts: a database that ran the old version keeps one row per task.
+"""
 
 from django.db import migrations
-
-REFRESH = "dashboards: refresh the rollups"
-REBUILD = "dashboards: rebuild the rollups"
-
-
-def forward(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="1", day_of_week="*", day_of_month="*", month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.update_or_create(
-        name=REFRESH,
-        defaults={"task": "dashboards.tasks.rollups_refresh", "interval": every_minute,
-                  "enabled": True},
-    )
-    PeriodicTask.objects.update_or_create(
-        name=REBUILD,
-        defaults={"task": "dashboards.tasks.rollups_rebuild", "crontab": nightly,
-                  "enabled": True},
-    )
-
-
-def backward(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[REFRESH, REBUILD]).delete()
 
 
 class Migration(migrations.Migration):
@@ -38,4 +14,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

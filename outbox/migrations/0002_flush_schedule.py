@@ -1,23 +1,11 @@
-"""The outbox's schedule: resend what the on-commit hooks could not send, every minute."""
+"""Once created a beat schedule here; now a no-op kept so the migration graph stays whole.
+
+The outbox flush (every minute) is defined in `CELERY_BEAT_SCHEDULE` (config/settings.py), which
+django-celery-beat's DatabaseScheduler writes to its table under the same name when
+beat starts: a database that ran the old version keeps one row per task.
+"""
 
 from django.db import migrations
-
-FLUSH = "outbox: send the owed tasks"
-
-
-def forward(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=FLUSH,
-        defaults={"task": "outbox.tasks.outbox_flush", "interval": every_minute,
-                  "enabled": True},
-    )
-
-
-def backward(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=FLUSH).delete()
 
 
 class Migration(migrations.Migration):
@@ -26,4 +14,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -1,6 +1,6 @@
 """The bench harness's own parts: percentiles, the load client, the registry, the report.
 
-Timings themselves are not tested (STYLE.md: a benchmark is not a test).
+Timings themselves are not tested (a benchmark is not a test).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fixed case API (DESIGN.md §4): 201/200 with the case, 400 field by field,
+"""The fixed case API (docs/design.md §4): 201/200 with the case, 400 field by field,
 409 for a refused transition, 404 outside the jurisdiction."""
 
 from __future__ import annotations

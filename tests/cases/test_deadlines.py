@@ -153,7 +153,7 @@ def test_no_mail_without_a_mail_server(alice: User, settings: Any) -> None:
     assert mail.outbox == []
 
 
-def test_the_morning_job_is_scheduled_at_seven_shanghai_time(db: None) -> None:
+def test_the_morning_job_is_scheduled_at_seven_shanghai_time(beat_started: None) -> None:
     task = PeriodicTask.objects.get(task="cases.tasks.cases_mark_overdue")
     assert task.enabled
     assert task.crontab is not None

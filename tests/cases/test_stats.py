@@ -1,4 +1,4 @@
-"""Case statistics (DESIGN.md §4) against a hand-counted scenario at several levels.
+"""Case statistics (docs/design.md §4) against a hand-counted scenario at several levels.
 
 Cases count where they were RECEIVED, whoever holds them now.
 

@@ -51,3 +51,21 @@ def test_ancestor_candidates_are_nearest_first_and_skip_duplicates() -> None:
         "330681107000", "330681000000", "330600000000", "330000000000",
     ]
     assert codes.ancestor_candidates("330000000000") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "region", "inside"),
+    [
+        ("330681107201", "330681000000", True),
+        ("330681000000", "330681000000", True),
+        ("330682000000", "330681000000", False),
+        ("330681107201", "330000000000", True),
+        ("440300000000", "330000000000", False),
+        ("330681107201", "330681107000", True),
+        ("330681108001", "330681107000", False),
+    ],
+)
+def test_is_within_agrees_with_the_subtree_range(code: str, region: str, inside: bool) -> None:
+    low, high = codes.code_range(region)
+    assert codes.is_within(code, region) is inside
+    assert (low <= code <= high) is inside

@@ -36,12 +36,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from cases.filters import day_start
 from cases.models import Case
 from cases.selectors import case_stats_aggregate
 from cases.services import DomainError
 from centres import codes
 from centres.models import Centre, Level, Region, User
+from config.days import local_day_end, local_day_start
 from dashboards import rollups
 from dashboards.models import COUNTERS, NATION
 from dashboards.selectors import (
@@ -222,9 +222,9 @@ def assert_equals_raw(breakdown: Breakdown, now: datetime.datetime) -> None:
     def visits(line_code: str | None, *, own_only: bool) -> int:
         rows = Visit.objects.all()
         if period.since is not None:
-            rows = rows.filter(visited_at__gte=day_start(period.since))
+            rows = rows.filter(visited_at__gte=local_day_start(period.since))
         if period.until is not None:
-            rows = rows.filter(visited_at__lt=day_start(period.until + datetime.timedelta(days=1)))
+            rows = rows.filter(visited_at__lt=local_day_end(period.until))
         if own_only:
             return rows.filter(region_id=line_code).count() if line_code else 0
         return rows.filter(region_id__in=_subtree(line_code)).count() if line_code else (

@@ -153,12 +153,12 @@ def test_overdue_counts_deadlines_before_today_from_rollups_and_today_up_to_now(
 ) -> None:
     """A deadline yesterday and one this morning are overdue at 10:00; one at 11:00, one
     tomorrow and a resolved case's are not — in the statistics and in the ranking."""
-    from dashboards.rollups import day_start
+    from config.days import local_day_start
     from dashboards.selectors import dashboard_get
     from tests.factories.cases import case_make, staff_at
 
     today = timezone.localdate()
-    now = day_start(today) + datetime.timedelta(hours=10)
+    now = local_day_start(today) + datetime.timedelta(hours=10)
     deadlines = {
         "yesterday": now - datetime.timedelta(hours=11),
         "this morning": now - datetime.timedelta(hours=1),

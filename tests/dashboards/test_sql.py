@@ -8,10 +8,10 @@ import pytest
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cases.filters import day_start
 from cases.models import Case, Status
 from cases.selectors import cases_received
 from centres.models import User, digits_q, within_q
+from config.days import local_day_start
 from dashboards import rollups, sql
 from dashboards.models import COUNTERS, NATION, DailyStat, DueStat
 from tests.dashboards.scenario import Scenario
@@ -58,7 +58,7 @@ def test_the_area_sums_equal_the_orm_aggregates(ministry: User) -> None:
 def test_the_deadlines_falling_today_equal_the_orm_count(ministry: User) -> None:
     scenario = Scenario(32)
     scenario.cases(20)
-    now = day_start(timezone.localdate()) + datetime.timedelta(hours=12)
+    now = local_day_start(timezone.localdate()) + datetime.timedelta(hours=12)
     # Spread the open cases' deadlines around now: yesterday, this morning, later today.
     for index, case in enumerate(Case.objects.filter(status=Status.OPEN).order_by("pk")):
         shift = datetime.timedelta(hours=(index % 5) * 7 - 14)
@@ -66,7 +66,7 @@ def test_the_deadlines_falling_today_equal_the_orm_count(ministry: User) -> None
     for code in CODES:
         for since, until in periods():
             expected = cases_received(since=since, until=until).filter(
-                status=Status.OPEN, deadline__gte=day_start(timezone.localdate(now)),
+                status=Status.OPEN, deadline__gte=local_day_start(timezone.localdate(now)),
                 deadline__lt=now,
             )
             if code != NATION:

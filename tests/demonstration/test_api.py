@@ -1,4 +1,4 @@
-"""GET /api/v1/stats/targets/ (DESIGN.md §4, fixed), designations and assessments."""
+"""GET /api/v1/stats/targets/ (docs/design.md §4, fixed), designations and assessments."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ def test_a_snapshot_of_an_earlier_day_is_kept(time_machine: Any) -> None:
     assert [(str(d), n) for d, n in rows] == [("2026-03-01", 0), ("2026-03-02", 1)]
 
 
-def test_the_nightly_schedule_is_created_by_a_migration() -> None:
+def test_beat_recomputes_the_targets_at_two_shanghai_time(beat_started: None) -> None:
     task = PeriodicTask.objects.get(task="demonstration.target_snapshot_recompute")
     assert task.enabled
     assert (task.crontab.minute, task.crontab.hour) == ("0", "2")

@@ -1,4 +1,4 @@
-"""The 60% target (DESIGN.md §2): exact integer semantics, computed set-based."""
+"""The 60% target (docs/design.md §2): exact integer semantics, computed set-based."""
 
 from __future__ import annotations
 

@@ -103,11 +103,10 @@ def test_the_command_says_what_is_still_owed_when_the_broker_stays_down(
     assert OutboxTask.objects.get().attempts == 1
 
 
-@pytest.mark.django_db
-def test_beat_flushes_the_outbox_every_minute() -> None:
+def test_beat_flushes_the_outbox_every_minute(beat_started: None) -> None:
     task = PeriodicTask.objects.get(task="outbox.tasks.outbox_flush")
     assert task.enabled and task.interval is not None
-    assert (task.interval.every, task.interval.period) == (1, "minutes")
+    assert task.interval.schedule.run_every == datetime.timedelta(minutes=1)
 
 
 def test_the_tasks_the_outbox_names_exist() -> None:

@@ -1,4 +1,4 @@
-"""The fixed teams API (DESIGN.md §4): the roster, teams, members, service records,
+"""The fixed teams API (docs/design.md §4): the roster, teams, members, service records,
 confirmation and `stats/teams`, with the owner, a colleague and an outsider."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/api/v1/veterans/ and /api/v1/visits/ as DESIGN.md §4 fixes them."""
+"""/api/v1/veterans/ and /api/v1/visits/ as docs/design.md §4 fixes them."""
 
 from __future__ import annotations
 

@@ -4,12 +4,11 @@ import datetime
 import json
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from openpyxl import Workbook
 
+from config.days import local_day_end, local_day_start, local_zone
 from config.spreadsheets import xlsx_row
 from veterans.models import AuditEntry
 
@@ -33,15 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (Asia/Shanghai)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        zone = ZoneInfo(settings.TIME_ZONE)
+        zone = local_zone()
         entries = AuditEntry.objects.select_related("actor").order_by("at", "id")
         if options["since"]:
-            entries = entries.filter(
-                at__gte=datetime.datetime.combine(options["since"], datetime.time.min, zone)
-            )
+            entries = entries.filter(at__gte=local_day_start(options["since"]))
         if options["until"]:
-            end = options["until"] + datetime.timedelta(days=1)
-            entries = entries.filter(at__lt=datetime.datetime.combine(end, datetime.time.min, zone))
+            entries = entries.filter(at__lt=local_day_end(options["until"]))
         book = Workbook(write_only=True)  # streamed: memory stays flat however long the log
         sheet = book.create_sheet("审计日志")
         sheet.append(HEADER)
