@@ -52,11 +52,14 @@ def test_a_visit_that_opens_a_case_links_the_case_number(alice: User, veteran: V
     assert f'<a href="/cases/{case.pk}/">{case.number}</a>' in body
 
 
-def test_the_edit_form_shows_the_birth_date_in_the_date_inputs_form(
+def test_the_edit_form_shows_the_birth_year_and_keeps_the_date_unless_one_is_typed(
     alice: User, veteran: Veteran
 ) -> None:
+    """Beside the masked number a page shows the birth year at most (the masking rule):
+    the date input starts empty, says the year, and takes a date in the form it needs."""
     body = client_for(alice).get(f"/veterans/{veteran.pk}/edit/").content.decode()
-    assert f'value="{veteran.birth_date:%Y-%m-%d}"' in body
+    assert f"{veteran.birth_date:%m-%d}" not in body
+    assert f"{veteran.birth_date:%Y}" in body and 'type="date"' in body
 
 
 def test_home_regions_are_listed_with_their_township(alice: User) -> None:
