@@ -151,17 +151,16 @@ def case_check_resolve(*, case: Case, by: User) -> None:
     _require_accepted(case)
 
 
-def case_check_follow_up(*, case: Case, by: Any) -> None:
+def case_check_follow_up(*, case: Case, by: User) -> None:
     """The holding centre follows up, and so may the centre that received the case.
 
     The Fengqiao rule: the station that received the case usually knows the
     family, so a village keeps its follow-up visit (回访) after a township
     resolved the case it escalated.
     """
+    if not by.may_act_at(case.received_region_id):
+        _require_actor(case, by)  # officials: 403; outside the holding centre's area: 409
     _require_status(case, Status.RESOLVED)
-    if getattr(by, "is_staff_member", False) and by.may_act_at(case.received_region_id):
-        return
-    _require_actor(case, by)
 
 
 def case_check_extend(*, case: Case, by: User) -> None:

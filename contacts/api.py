@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from centres.dates import DATE_PATTERN, date_in_bounds
 from centres.filters import REGION_CODE_SCHEMA
 from centres.requests import AuthenticatedRequest
 from centres.selectors import region_get_for_user
 from contacts.selectors import contact_figures
 
-# The dates a statistics query may name.
-FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
-
-
-# A day from 2000-01-01 to 2100-12-31, as the schema can say it.
-DAY_SCHEMA = {
-    "type": "string", "format": "date",
-    "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-}
+# A day of the one date rule (centres.dates), as the schema says it.
+DAY_SCHEMA = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 
 
 class ContactStatsQuery(serializers.Serializer):
     region = serializers.CharField(help_text="region code, 6, 9 or 12 digits (its subtree)")
-    on = serializers.DateField(required=False, help_text="a day (default today)")
-
-    def validate_on(self, value: datetime.date) -> datetime.date:
-        if not FIRST_DAY <= value <= LAST_DAY:
-            raise serializers.ValidationError(_("Give a date from 2000-01-01 to 2100-12-31."))
-        return value
+    on = serializers.DateField(required=False, validators=[date_in_bounds],
+                               help_text="a day (default today)")
 
 
 class ContactStats(serializers.Serializer):

@@ -170,7 +170,9 @@ def test_the_stateful_phase_follows_the_links_with_real_ids(world: None) -> None
     """
     staff = User.objects.create(username="nation-staff", role=User.Role.STAFF)
     token = api_token_create(user=staff).key
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application, headers={"Authorization": f"Token {token}"}
+    )
     links = [
         name for item in schema.raw_schema["paths"].values() for operation in item.values()
         if isinstance(operation, dict)

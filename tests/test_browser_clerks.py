@@ -143,9 +143,12 @@ def test_inline_registration_of_a_known_number_uses_that_veteran_in_place(
     expect(page.locator("#id_summary")).to_have_value("咨询优待证")
     page.click("#save")
     expect(page.locator(".messages")).to_contain_text("陈建国")
-    # The edit form shows the birth date, and the home region select stays in its cell.
+    # The edit form shows the birth year beside the masked number (the date input stays
+    # empty until one is typed), and the home region select stays in its cell.
     page.goto(f"{live_server.url}/veterans/{known.pk}/edit/")
-    expect(page.locator("#id_birth_date")).to_have_value(known.birth_date.isoformat())
+    expect(page.locator("#id_birth_date")).to_have_value("")
+    expect(page.locator("form", has=page.locator("#id_birth_date"))).to_contain_text(
+        str(known.birth_date.year))
     region = page.locator("#id_region").bounding_box()
     year = page.locator("#id_discharge_year").bounding_box()
     cell = page.locator("#field-region").bounding_box()
