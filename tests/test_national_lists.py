@@ -82,4 +82,4 @@ def test_a_filter_no_row_can_match_is_estimated_as_nothing(veterans: list[Vetera
     """Django plans nothing for a filter that cannot match (an empty `IN`, an integer out
     of range): the estimate is 0, so the page counts exactly instead of failing."""
     assert planner_estimate(Veteran.objects.filter(pk__in=[])) == 0
-    assert planner_estimate(Veteran.objects.all()) >= 1
+    assert (planner_estimate(Veteran.objects.all()) or 0) >= 1
