@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centres.models import Level, Region
 from centres.requests import AuthenticatedHttpRequest
 from centres.selectors import region_ancestors, user_root_region
 from config.spreadsheets import SpreadsheetCSVRenderer, XLSXRenderer
@@ -33,6 +34,17 @@ from teams.exports import FIGURE_COLUMNS, figure_rows
 from teams.selectors import team_stats_by_child
 
 
+def counted_from_raw_rows(region: Region | None) -> bool:
+    """Whether the page counts the social forces and regular contact by child region.
+
+    Those figures are counted from the raw rows (no rollups hold them yet): cheap for a
+    county and below, seconds for a province or the nation, whose officials read them
+    per county here or for any area from `stats/teams` and `stats/contacts`.
+    """
+    return region is not None and region.level in (Level.COUNTY, Level.TOWNSHIP,
+                                                     Level.VILLAGE)
+
+
 def _sort(request: AuthenticatedHttpRequest) -> str:
     sort = request.GET.get("sort", "")
     return sort if sort in RANKINGS else DEFAULT_RANKING
@@ -46,6 +58,7 @@ def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> Htt
     sort = _sort(request)
     breakdown = breakdown_ranked(board.breakdown, sort)
     root = user_root_region(request.user)
+    raw = counted_from_raw_rows(region)
     months = board.months
     keep = request.GET.copy()
     keep.pop("sort", None)
@@ -65,9 +78,10 @@ def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> Htt
         "cases_chart": bar_chart([(m.month.strftime("%Y-%m"), m.cases) for m in months]),
         "query": request.GET.urlencode(),
         "period_query": keep.urlencode(),
+        "raw_figures": raw,
         "team_columns": FIGURE_COLUMNS,
-        "team_rows": figure_rows(team_stats_by_child(region=region)),
-        "coverage": contact_coverage(region=region, on=timezone.localdate()),
+        "team_rows": figure_rows(team_stats_by_child(region=region)) if raw else [],
+        "coverage": contact_coverage(region=region, on=timezone.localdate()) if raw else None,
     }
     return render(request, "dashboards/dashboard.html", context)
 
@@ -85,7 +99,8 @@ def dashboard_export(
         response = HttpResponse(SpreadsheetCSVRenderer().render(ledger_records(breakdown)),
                                 content_type="text/csv; charset=utf-8")
     else:
-        workbook = ledger_workbook(breakdown, teams=team_stats_by_child(region=region))
+        teams = team_stats_by_child(region=region) if counted_from_raw_rows(region) else None
+        workbook = ledger_workbook(breakdown, teams=teams)
         response = HttpResponse(workbook, content_type=XLSXRenderer.media_type)
     response["Content-Disposition"] = ledger_filename(breakdown, extension)
     return response

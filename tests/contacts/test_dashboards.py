@@ -58,3 +58,17 @@ def test_the_dashboard_shows_contact_coverage_of_the_townships(county_staff: Use
     assert 'id="contact-coverage"' in page
     table = page[page.index('id="contact-coverage-table"'):]
     assert "枫桥镇" in table and "店口镇" in table
+
+
+def test_a_province_dashboard_leaves_the_raw_counted_figures_to_the_api(
+    ministry: User,
+) -> None:
+    """Counted from the raw rows, these figures cost seconds for a province or the
+    nation (bench/results): the page says where to read them instead of counting them."""
+    client = Client()
+    client.force_login(ministry)
+    for path in ("/dashboard/", "/dashboard/330000/"):
+        page = client.get(path).content.decode()
+        assert 'id="raw-figures-note"' in page and 'id="contact-coverage"' not in page
+    page = client.get("/dashboard/330681/").content.decode()
+    assert 'id="contact-coverage"' in page and 'id="raw-figures-note"' not in page
