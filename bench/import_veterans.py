@@ -116,11 +116,13 @@ def generate(path: Path, rows: int, villages: list[str]) -> None:
             for n in range(rows):
                 born = start + datetime.timedelta(days=n // 1000)
                 first17 = f"330681{born:%Y%m%d}{n % 1000:03d}"
-                values = [
-                    f"基准{n}", first17 + check_character(first17), villages[n % len(villages)],
-                    None, None, f"138{n:08d}", 1960 + n % 60, "退伍", None, None,
-                    "是" if n % 7 == 0 else None, None, None,
-                ]
+                given = {
+                    "name": f"基准{n}", "id_number": first17 + check_character(first17),
+                    "region": villages[n % len(villages)], "phone": f"138{n:08d}",
+                    "discharge_year": 1960 + n % 60, "discharge_kind": "退伍",
+                    "needs_assistance": "是" if n % 7 == 0 else None,
+                }
+                values = [given.get(name) for name, _header in COLUMNS]
                 r = n + 2
                 sheet.write((f'<row r="{r}">' + "".join(
                     cell(f"{c}{r}", v) for c, v in zip(letters, values, strict=True)
