@@ -72,7 +72,7 @@ class VillageCadre(models.Model):
                 name="cadre_one_current_post_per_person",
             ),
             models.CheckConstraint(
-                condition=Q(post__in=["party_secretary", "committee_member", "reserve"]),
+                condition=Q(post__in=Post.values),
                 name="cadre_post_valid",
             ),
             models.CheckConstraint(
